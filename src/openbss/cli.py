@@ -1,0 +1,134 @@
+"""The ``openbss`` command."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from openbss.core.settings import get_settings, reset_settings
+
+app = typer.Typer(help="openbss: an open business support system speaking TM Forum Open APIs v4.",
+                  no_args_is_help=True)
+db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
+token_app = typer.Typer(help="Bearer tokens for the API.", no_args_is_help=True)
+etom_app = typer.Typer(help="The eTOM process catalog.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(token_app, name="token")
+app.add_typer(etom_app, name="etom")
+console = Console()
+
+DatabaseOption = Annotated[str | None, typer.Option("--database", help="database URL (else OPENBSS_DATABASE_URL)")]
+
+
+def _use_database(url: str | None) -> str:
+    if url:
+        os.environ["OPENBSS_DATABASE_URL"] = url
+        reset_settings()
+    return get_settings().database_url
+
+
+def _open(url: str | None, *, migrate: bool = False):  # type: ignore[no-untyped-def]
+    from openbss.core.db import Database, set_database
+
+    database = Database(_use_database(url))
+    set_database(database)
+    if migrate:
+        from openbss.core.migrate import upgrade
+
+        upgrade(database)
+    return database
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    database: DatabaseOption = None,
+    worker: Annotated[bool, typer.Option(help="run the job worker in this process (embedded default)")] = True,
+    migrate: Annotated[bool, typer.Option(help="bring the schema up to date before serving")] = True,
+) -> None:
+    """Run the API server (TMF APIs, /hub, /processes, /health, /docs)."""
+    import uvicorn
+
+    from openbss.app import create_app
+
+    db = _open(database, migrate=migrate)
+    settings = get_settings()
+    embedded = worker and settings.embedded_worker == "on"
+    application = create_app(settings, db, start_worker=embedded)
+    console.print(f"openbss serving on http://{host}:{port}  (database: {db.engine.url.render_as_string()}, "
+                  f"auth: {settings.auth}, worker: {'embedded' if embedded else 'separate'})")
+    uvicorn.run(application, host=host, port=port, loop="uvloop", http="httptools", log_level="warning",
+                proxy_headers=True, access_log=False)
+
+
+@app.command()
+def worker(
+    database: DatabaseOption = None,
+    name: Annotated[str | None, typer.Option(help="worker name shown in job leases")] = None,
+) -> None:
+    """Run a job worker process (event dispatch, sweeps); start several for PostgreSQL deployments."""
+    from openbss.jobs.runner import run_worker_forever
+
+    db = _open(database)
+    run_worker_forever(db, get_settings(), name=name)
+
+
+@db_app.command("upgrade")
+def db_upgrade(database: DatabaseOption = None) -> None:
+    """Create or migrate the schema to the newest version (Alembic)."""
+    db = _open(database, migrate=True)
+    console.print(f"schema up to date: {db.engine.url.render_as_string()}")
+
+
+@token_app.command("create")
+def token_create(
+    role: Annotated[str, typer.Option(help="admin, agent, billing, customer or partner")],
+    party: Annotated[str | None, typer.Option(help="party id a customer/partner token is bound to")] = None,
+    subject: Annotated[str | None, typer.Option(help="who the token is for")] = None,
+    days: Annotated[int | None, typer.Option(help="validity in days")] = None,
+) -> None:
+    """Print a signed bearer token."""
+    from datetime import timedelta
+
+    from openbss.core.security import create_token
+
+    try:
+        token = create_token(get_settings(), role=role, subject=subject or f"{role}-cli", party_id=party,
+                             ttl=timedelta(days=days) if days else None)
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    typer.echo(token)
+
+
+@etom_app.command("coverage")
+def etom_coverage(
+    level: Annotated[int, typer.Option(help="deepest level to list (2 or 3)")] = 3,
+) -> None:
+    """Which eTOM Customer-domain processes have real logic behind them."""
+    from openbss.core.processes import CATALOG, coverage
+    from openbss.domains import DOMAINS  # noqa: F401  (registers the implementing operations)
+
+    table = Table(title="eTOM Customer domain: implemented leaf processes")
+    table.add_column("process")
+    table.add_column("name")
+    table.add_column("implemented", justify="right")
+    table.add_column("of leaves", justify="right")
+    table.add_column("%", justify="right")
+    total_done = total = 0
+    for row in coverage(level):
+        pct = 100 * row.implemented / row.leaves if row.leaves else 0
+        style = "bold" if row.level == 2 else ""
+        table.add_row(row.id, row.name, str(row.implemented), str(row.leaves), f"{pct:.0f}", style=style)
+        if row.level == 2:
+            total_done += row.implemented
+            total += row.leaves
+    console.print(table)
+    implemented = sorted(CATALOG.implementations)
+    console.print(f"{total_done} of {total} leaf processes implemented; "
+                  f"processes with logic: {', '.join(implemented) or 'none'}")

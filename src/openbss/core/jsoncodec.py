@@ -1,0 +1,43 @@
+"""JSON encoding that keeps numbers exact.
+
+Documents are stored and sent as JSON text. Reading turns every JSON number
+with a fraction into :class:`~decimal.Decimal`; writing turns Decimals back
+into JSON numbers with the same digits. Floats never appear.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import orjson
+
+from openbss.core.clock import isoformat
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise TypeError("non-finite number")
+        return orjson.Fragment(format(value, "f").encode())
+    if isinstance(value, datetime):
+        return isoformat(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+def dumps(value: Any) -> bytes:
+    """Encode to JSON bytes (Decimals stay exact)."""
+    return orjson.dumps(value, default=_default)
+
+
+def dumps_text(value: Any) -> str:
+    return dumps(value).decode()
+
+
+def loads(data: str | bytes) -> Any:
+    """Decode JSON, fractional numbers as Decimal. Raises ValueError on bad JSON."""
+    return json.loads(data, parse_float=Decimal)

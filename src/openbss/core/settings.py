@@ -1,0 +1,52 @@
+"""Configuration, read from ``OPENBSS_*`` environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob of the server; see docs/configuration.md."""
+
+    model_config = SettingsConfigDict(env_prefix="OPENBSS_", extra="ignore")
+
+    database_url: str = Field("sqlite:///openbss.db", description="SQLAlchemy URL of the database")
+    auth: Literal["on", "off"] = Field("on", description="'off' disables authentication (local trials only)")
+    jwt_secret: str = Field(
+        "change-me-openbss-development-secret-key",
+        description="HMAC key that signs bearer tokens; set a long random value in production",
+    )
+    jwt_issuer: str = "openbss"
+    token_ttl_seconds: int = 30 * 24 * 3600
+    test_clock: Literal["on", "off"] = Field("off", description="'on' lets an admin move the clock")
+    reference_check: Literal["strict", "off"] = Field(
+        "strict",
+        description="'strict' refuses references to parties/customers that do not exist here",
+    )
+    default_phone_region: str = Field("GB", description="region for phone numbers written without +")
+    max_page_limit: int = Field(1000, description="largest 'limit' a list request may ask for")
+    default_page_limit: int = Field(100, description="page size when a list request gives no 'limit'")
+    webhook_secret: str = Field(
+        "change-me-openbss-webhook-signing-key", description="HMAC key that signs event deliveries"
+    )
+    dispatch_interval_seconds: float = 1.0
+    dispatch_max_attempts: int = 10
+    dispatch_backoff_seconds: float = 2.0
+    dispatch_timeout_seconds: float = 10.0
+    embedded_worker: Literal["on", "off"] = Field(
+        "on", description="run the job worker inside 'openbss serve' (embedded deployments)"
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests change the environment)."""
+    get_settings.cache_clear()

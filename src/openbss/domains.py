@@ -1,0 +1,36 @@
+"""The list of business domains the server mounts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from fastapi import APIRouter
+
+from openbss.tmf.resource import ResourceType
+
+
+@dataclass(frozen=True)
+class Domain:
+    name: str
+    resources: tuple[ResourceType, ...]
+    routers: tuple[APIRouter, ...] = field(default_factory=tuple)
+
+
+def _domains() -> tuple[Domain, ...]:
+    from openbss.accounts.api import DOMAIN as ACCOUNTS
+    from openbss.customers.api import DOMAIN as CUSTOMERS
+    from openbss.parties.api import DOMAIN as PARTIES
+
+    return (PARTIES, CUSTOMERS, ACCOUNTS)
+
+
+DOMAINS = _domains()
+
+
+def resource_type(kind: str) -> ResourceType:
+    """The declared resource with ``kind`` (``TMF629.customer``)."""
+    for domain in DOMAINS:
+        for rt in domain.resources:
+            if rt.kind == kind:
+                return rt
+    raise KeyError(kind)

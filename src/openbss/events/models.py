@@ -1,0 +1,64 @@
+"""Outbox tables: events written with the change, and their deliveries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from openbss.core.coltypes import BigIntPK, UtcDateTime
+from openbss.core.db import Base
+
+
+class OutboxEvent(Base):
+    """A TMF event, written in the same transaction as the change it reports."""
+
+    __tablename__ = "outbox_event"
+
+    seq: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(64), unique=True)
+    api: Mapped[str] = mapped_column(String(20), index=True)
+    event_type: Mapped[str] = mapped_column(String(120), index=True)
+    resource_kind: Mapped[str] = mapped_column(String(60))
+    resource_id: Mapped[str] = mapped_column(String(64), index=True)
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    fanned_out: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+
+
+class EventDelivery(Base):
+    """One event to one hub subscriber; attempts are recorded so nothing is lost or sent twice."""
+
+    __tablename__ = "event_delivery"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    event_seq: Mapped[int] = mapped_column(ForeignKey("outbox_event.seq", ondelete="CASCADE"))
+    subscription_id: Mapped[str] = mapped_column(String(64), index=True)
+    callback: Mapped[str] = mapped_column(String(1000))
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending, sending, delivered, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("event_seq", "subscription_id"),
+        Index("ix_event_delivery_due", "status", "next_attempt_at"),
+    )
+
+
+class DeliveryAttempt(Base):
+    """The log of every HTTP attempt made for a delivery."""
+
+    __tablename__ = "delivery_attempt"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("event_delivery.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    duration_ms: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,14 @@
+"""Import every table module so that the metadata is complete (Alembic, tests)."""
+
+from __future__ import annotations
+
+
+def import_all_models() -> None:
+    import openbss.accounts.models
+    import openbss.core.clock_store
+    import openbss.core.processes
+    import openbss.customers.models
+    import openbss.events.models
+    import openbss.jobs.models
+    import openbss.parties.models
+    import openbss.tmf.models  # noqa: F401

@@ -1,0 +1,148 @@
+"""Party domain rules (TMF632 Individual/Organization, TMF669 PartyRole).
+
+Create Customer Record (1.3.6.1) and Update Customer Data (1.3.6.2) run here
+for the party side: contact media and identifiers are validated and
+normalised (e-mail syntax, E.164 phones, ISO 3166 countries, tax ids), and
+lifecycle transitions are enforced by the engine from the tables below.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from openbss.core.errors import ValidationFailed
+from openbss.core.problems import FieldProblem
+from openbss.parties.contact_rules import validate_individual, validate_organization
+from openbss.parties.models import IndividualRow, OrganizationRow, PartyRoleRow
+from openbss.tmf.context import Context
+from openbss.tmf.models import ResourceRow
+from openbss.tmf.resource import Doc, NoHooks
+
+# "deceaded" is the spelling of the TMF632 v4 specification's enum.
+INDIVIDUAL_TRANSITIONS: dict[str, frozenset[str]] = {
+    "initialized": frozenset({"validated", "deceaded"}),
+    "validated": frozenset({"deceaded"}),
+    "deceaded": frozenset(),
+    "@create": frozenset({"validated"}),
+}
+ORGANIZATION_TRANSITIONS: dict[str, frozenset[str]] = {
+    "initialized": frozenset({"validated", "closed"}),
+    "validated": frozenset({"closed"}),
+    "closed": frozenset(),
+    "@create": frozenset({"validated"}),
+}
+PARTY_ROLE_TRANSITIONS: dict[str, frozenset[str]] = {
+    "initialized": frozenset({"approved", "rejected", "terminated"}),
+    "approved": frozenset({"suspended", "terminated"}),
+    "suspended": frozenset({"approved", "terminated"}),
+    "rejected": frozenset(),
+    "terminated": frozenset(),
+    "@create": frozenset({"approved"}),
+}
+PARTY_TYPES = {"Individual": IndividualRow, "Organization": OrganizationRow}
+
+
+def individual_name(doc: Doc) -> str | None:
+    if doc.get("formattedName"):
+        return str(doc["formattedName"])
+    parts = [doc.get(k) for k in ("givenName", "middleName", "familyName")]
+    name = " ".join(str(p) for p in parts if p)
+    return name or None
+
+
+def individual_columns(doc: Doc) -> dict[str, Any]:
+    birth = doc.get("birthDate")
+    return {"name": (individual_name(doc) or "")[:255] or None,
+            "family_name": (str(doc["familyName"])[:255] if doc.get("familyName") else None),
+            "birth_date": str(birth)[:10] if birth else None}
+
+
+def organization_columns(doc: Doc) -> dict[str, Any]:
+    name = doc.get("tradingName") or doc.get("name")
+    return {"name": str(name)[:255] if name else None,
+            "trading_name": str(doc["tradingName"])[:255] if doc.get("tradingName") else None}
+
+
+def _raise(problems: list[FieldProblem]) -> None:
+    if problems:
+        raise ValidationFailed.from_problems(problems)
+
+
+class IndividualHooks(NoHooks):
+    def before_create(self, ctx: Context, doc: Doc) -> None:
+        self._validate(ctx, doc)
+
+    def before_update(self, ctx: Context, row: ResourceRow, old: Doc, new: Doc) -> None:
+        self._validate(ctx, new)
+
+    def _validate(self, ctx: Context, doc: Doc) -> None:
+        normalised, problems = validate_individual(doc, ctx.settings.default_phone_region, today=ctx.now.date())
+        _raise(problems)
+        doc.update(normalised)
+
+
+class OrganizationHooks(NoHooks):
+    def before_create(self, ctx: Context, doc: Doc) -> None:
+        self._validate(ctx, doc)
+
+    def before_update(self, ctx: Context, row: ResourceRow, old: Doc, new: Doc) -> None:
+        self._validate(ctx, new)
+
+    def _validate(self, ctx: Context, doc: Doc) -> None:
+        normalised, problems = validate_organization(doc, ctx.settings.default_phone_region)
+        _raise(problems)
+        doc.update(normalised)
+
+
+def find_party(ctx: Context, party_id: str) -> tuple[str, Any] | None:
+    """The party (Individual or Organization) with this id, with its type name."""
+    for type_name, model in PARTY_TYPES.items():
+        row = ctx.session.execute(select(model).where(model.id == party_id)).scalar_one_or_none()
+        if row is not None:
+            return type_name, row
+    return None
+
+
+def party_role_ids(ctx: Context, role_id: str) -> Any:
+    return ctx.session.execute(select(PartyRoleRow).where(PartyRoleRow.id == role_id)).scalar_one_or_none()
+
+
+def check_party_reference(ctx: Context, ref: Any, field: str) -> str | None:
+    """Check that a reference to a party names an existing one (when reference checks are strict).
+
+    Returns the party id. References to other kinds (``@referredType`` of a
+    role, a customer, ...) are left to their own domain.
+    """
+    if not isinstance(ref, dict) or not ref.get("id"):
+        return None
+    party_id = str(ref["id"])
+    if ctx.settings.reference_check != "strict":
+        return party_id
+    found = find_party(ctx, party_id)
+    referred = ref.get("@referredType")
+    if found is None:
+        raise ValidationFailed.from_problems([FieldProblem(
+            f"{field}.id", "reference.exists", f"no party (Individual or Organization) with id '{party_id}'")])
+    if referred in PARTY_TYPES and referred != found[0]:
+        raise ValidationFailed.from_problems([FieldProblem(
+            f"{field}.@referredType", "reference.type",
+            f"party '{party_id}' is an {found[0]}, not an {referred}")])
+    return party_id
+
+
+class PartyRoleHooks(NoHooks):
+    """TMF669 roles (dealer, supplier, collection agency, ...) of an existing party."""
+
+    def before_create(self, ctx: Context, doc: Doc) -> None:
+        check_party_reference(ctx, doc.get("engagedParty"), "engagedParty")
+
+    def before_update(self, ctx: Context, row: ResourceRow, old: Doc, new: Doc) -> None:
+        if old.get("engagedParty") != new.get("engagedParty"):
+            check_party_reference(ctx, new.get("engagedParty"), "engagedParty")
+
+
+def engaged_party_id(doc: Doc) -> str | None:
+    ref = doc.get("engagedParty")
+    return str(ref["id"]) if isinstance(ref, dict) and ref.get("id") else None

@@ -1,0 +1,114 @@
+"""HTTP plumbing shared by every TMF route: the unit of work, JSON bodies,
+responses and idempotent POSTs."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import Response
+from sqlalchemy.exc import IntegrityError
+
+from openbss.core import jsoncodec
+from openbss.core.db import get_database
+from openbss.core.errors import UnprocessableEntity, ValidationFailed
+from openbss.core.problems import FieldProblem
+from openbss.core.security import ANONYMOUS_ADMIN, Principal, principal_from_header
+from openbss.core.settings import get_settings
+from openbss.tmf.context import Context
+from openbss.tmf.models import IdempotencyRecord
+
+JSON_MEDIA = "application/json;charset=utf-8"
+
+
+def authenticate(request: Request) -> Principal:
+    """FastAPI dependency: the caller, from the bearer token."""
+    settings = get_settings()
+    if settings.auth == "off":
+        return ANONYMOUS_ADMIN
+    return principal_from_header(settings, request.headers.get("authorization"))
+
+
+def base_url(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+@contextmanager
+def unit_of_work(request: Request, principal: Principal) -> Iterator[Context]:
+    """A transaction for one request; committed when the block ends without error."""
+    with get_database().session() as session:
+        yield Context(session=session, principal=principal, settings=get_settings(), base_url=base_url(request))
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(jsoncodec.dumps(body), status_code=status, headers=headers, media_type=JSON_MEDIA)
+
+
+async def read_json(request: Request) -> tuple[Any, bytes]:
+    raw = await request.body()
+    if not raw.strip():
+        raise ValidationFailed.from_problems([FieldProblem("body", "body.required", "a JSON body is required")])
+    try:
+        return jsoncodec.loads(raw), raw
+    except ValueError as exc:
+        raise ValidationFailed.from_problems(
+            [FieldProblem("body", "json.syntax", f"the body is not valid JSON: {exc}")]) from None
+
+
+def _replay(record: IdempotencyRecord) -> Response:
+    headers = dict(record.headers)
+    headers["Idempotent-Replayed"] = "true"
+    return Response(record.body.encode(), status_code=record.status_code, headers=headers, media_type=JSON_MEDIA)
+
+
+def idempotent_post(request: Request, principal: Principal, raw: bytes,
+                    produce: Callable[[Context], Response]) -> Response:
+    """Run ``produce`` once per ``Idempotency-Key``; a retry gets the first answer back.
+
+    The record is written in the same transaction as the change, so a POST
+    either happened with its record or not at all.
+    """
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        with unit_of_work(request, principal) as ctx:
+            return produce(ctx)
+    key = key.strip()
+    if not key or len(key) > 255:
+        raise ValidationFailed.from_problems([FieldProblem("Idempotency-Key", "idempotency.key",
+                                                           "must be 1 to 255 characters")])
+    method_path = f"{request.method} {request.url.path}"
+    digest = hashlib.sha256(method_path.encode() + b"\n" + raw).hexdigest()
+
+    def existing() -> Response | None:
+        with get_database().session() as session:
+            record = session.get(IdempotencyRecord, (principal.key, key))
+            if record is None:
+                return None
+            if record.request_hash != digest:
+                raise UnprocessableEntity(
+                    "this Idempotency-Key was already used with a different request; use a new key",
+                    field="Idempotency-Key", rule="idempotency.reuse", code="ERR_IDEMPOTENCY_KEY_REUSED")
+            return _replay(record)
+
+    earlier = existing()
+    if earlier is not None:
+        return earlier
+    try:
+        with unit_of_work(request, principal) as ctx:
+            response = produce(ctx)
+            ctx.session.add(IdempotencyRecord(
+                principal=principal.key, key=key, method_path=method_path, request_hash=digest,
+                status_code=response.status_code,
+                headers={k: v for k, v in response.headers.items() if k.lower() in ("location", "etag")},
+                body=bytes(response.body).decode(), created_at=ctx.now))
+            ctx.session.flush()
+        return response
+    except IntegrityError:
+        # a concurrent request with the same key won the race; answer as it did
+        again = existing()
+        if again is None:
+            raise
+        return again

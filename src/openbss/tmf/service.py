@@ -1,0 +1,371 @@
+"""The generic operations every TMF resource gets.
+
+Create, read, list, patch and delete, each with authorisation, validation,
+lifecycle checks, search-index upkeep and outbox events. Domain rules run in
+the resource's hooks. Nothing here commits: the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, delete, func, insert, select, tuple_
+from sqlalchemy.orm import Session
+
+from openbss.core.errors import ApiError, Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
+from openbss.core.ids import new_id
+from openbss.core.problems import FieldProblem
+from openbss.core.processes import ProcessRun
+from openbss.events.outbox import record_event
+from openbss.tmf import patch as patching
+from openbss.tmf.context import Context
+from openbss.tmf.models import SearchEntry
+from openbss.tmf.query import ColumnMap, ListQuery, sort_expression, where_clauses
+from openbss.tmf.resource import Doc, ResourceType
+from openbss.tmf.search_index import entries
+from openbss.tmf.validation import validate_document
+
+POLYMORPHIC = ("@type", "@baseType", "@schemaLocation")
+
+
+# --- authorisation ---------------------------------------------------------------------------------
+
+
+def require_role(ctx: Context, allowed: frozenset[str], action: str) -> None:
+    if ctx.principal.role not in allowed:
+        raise Forbidden(f"the '{ctx.principal.role}' role may not {action}", rule="auth.role")
+
+
+def visible(ctx: Context, rt: ResourceType, row: Any) -> bool:
+    if not ctx.principal.party_bound or rt.public_read:
+        return True
+    return bool(row.owner_party_id) and row.owner_party_id == ctx.principal.party_id
+
+
+# --- rendering -------------------------------------------------------------------------------------
+
+
+def href(ctx: Context, rt: ResourceType, resource_id: str) -> str:
+    return f"{ctx.base_url}{rt.api.base_path}/{rt.path}/{resource_id}"
+
+
+def render(ctx: Context, rt: ResourceType, row: Any) -> Doc:
+    doc: Doc = row.doc
+    out: Doc = {"id": row.id, "href": href(ctx, rt, row.id)}
+    for key, value in doc.items():
+        if key not in out:
+            out[key] = value
+    return out
+
+
+def etag(row: Any) -> str:
+    return f'"{row.version}"'
+
+
+def check_if_match(row: Any, if_match: str | None) -> None:
+    if if_match is None:
+        return
+    tags = [t.strip() for t in if_match.split(",")]
+    if "*" in tags:
+        return
+    if etag(row) not in [t.removeprefix("W/") for t in tags]:
+        raise PreconditionFailed(
+            f"If-Match {if_match} does not match the current ETag {etag(row)}; read the resource again",
+            field="If-Match", rule="etag.mismatch")
+
+
+# --- reading ----------------------------------------------------------------------------------------
+
+
+def column_map(rt: ResourceType) -> ColumnMap:
+    model = rt.model
+    cols: dict[str, Any] = {"id": model.id, "@type": model.type}
+    if rt.name_field:
+        cols[rt.name_field] = model.name
+    if rt.state_field:
+        cols[rt.state_field] = model.status
+    return ColumnMap(cols)
+
+
+def load(ctx: Context, rt: ResourceType, resource_id: str, *, for_update: bool = False) -> Any:
+    stmt = select(rt.model).where(rt.model.id == resource_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    row = ctx.session.execute(stmt).scalar_one_or_none()
+    if row is None or not visible(ctx, rt, row):
+        raise NotFound(f"no {rt.type_name} with id '{resource_id}'", field="id", rule="exists")
+    return row
+
+
+def visibility_clause(ctx: Context, rt: ResourceType) -> Any:
+    if ctx.principal.party_bound and not rt.public_read:
+        return rt.model.owner_party_id == ctx.principal.party_id
+    return None
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[Any]
+    total: int
+
+
+def list_rows(ctx: Context, rt: ResourceType, query: ListQuery) -> Page:
+    model = rt.model
+    clauses = where_clauses(query.conditions, kind=rt.kind, id_column=model.id, column_map=column_map(rt))
+    scope = visibility_clause(ctx, rt)
+    if scope is not None:
+        clauses.append(scope)
+    condition = and_(*clauses) if clauses else None
+    count_stmt = select(func.count()).select_from(model)
+    stmt = select(model)
+    if condition is not None:
+        count_stmt = count_stmt.where(condition)
+        stmt = stmt.where(condition)
+    total = ctx.session.execute(count_stmt).scalar_one()
+    order = [sort_expression(k, kind=rt.kind, id_column=model.id, column_map=column_map(rt)) for k in query.sort]
+    order += [model.created_at.asc(), model.id.asc()]
+    rows = list(ctx.session.execute(stmt.order_by(*order).offset(query.offset).limit(query.limit)).scalars())
+    return Page(rows, int(total))
+
+
+# --- writing ----------------------------------------------------------------------------------------
+
+
+def _check_extensions(rt: ResourceType, doc: Doc, body: Doc) -> None:
+    """Unknown top-level attributes need a declared sub-class (``@type``/``@schemaLocation``)."""
+    unknown = sorted(set(body) - rt.wire_fields - {"id", "href"})
+    if not unknown:
+        return
+    declared = doc.get("@schemaLocation") or (doc.get("@type") not in (None, rt.type_name))
+    if not declared:
+        raise ValidationFailed.from_problems([
+            FieldProblem(name, "unknownAttribute",
+                         f"'{name}' is not an attribute of {rt.type_name}; extension attributes need an "
+                         "@type naming the sub-class and its @schemaLocation")
+            for name in unknown
+        ])
+
+
+def _check_type(rt: ResourceType, doc: Doc) -> None:
+    given = doc.get("@type")
+    if given is None:
+        doc["@type"] = rt.type_name
+        return
+    if given != rt.type_name and given not in rt.subtypes and not doc.get("@schemaLocation"):
+        raise ValidationFailed.from_problems([FieldProblem(
+            "@type", "polymorphism", f"'{given}' is not {rt.type_name} or a known sub-class of it; "
+            "a sub-class must give its @schemaLocation")])
+
+
+def _check_initial_state(rt: ResourceType, doc: Doc) -> None:
+    if not rt.state_field or rt.initial_state is None:
+        return
+    state = doc.get(rt.state_field)
+    if state is None:
+        doc[rt.state_field] = rt.initial_state
+    elif rt.transitions is not None and state != rt.initial_state:
+        allowed = sorted({rt.initial_state, *rt.transitions.get("@create", frozenset())})
+        if state not in allowed:
+            raise ValidationFailed.from_problems([FieldProblem(
+                rt.state_field, "lifecycle.initial",
+                f"a new {rt.type_name} cannot start as '{state}'; it starts as one of {', '.join(allowed)}")])
+
+
+def _columns(rt: ResourceType, doc: Doc) -> dict[str, Any]:
+    name = doc.get(rt.name_field) if rt.name_field else None
+    state = doc.get(rt.state_field) if rt.state_field else None
+    cols: dict[str, Any] = {
+        "type": str(doc.get("@type") or rt.type_name)[:100],
+        "name": str(name)[:255] if name is not None else None,
+        "status": str(state)[:40] if state is not None else None,
+        "owner_party_id": rt.owner_of(doc) if rt.owner_of else None,
+    }
+    if rt.extra_columns:
+        cols.update(rt.extra_columns(doc))
+    return cols
+
+
+def _write_entries(session: Session, rt: ResourceType, resource_id: str, old: Doc | None, new: Doc | None) -> None:
+    before = entries(old) if old else set()
+    after = entries(new) if new else set()
+    gone = before - after
+    added = after - before
+    if gone:
+        keys = {(p, v) for p, v, _ in gone}
+        session.execute(delete(SearchEntry).where(
+            SearchEntry.kind == rt.kind, SearchEntry.resource_id == resource_id,
+            tuple_(SearchEntry.path, SearchEntry.value).in_(list(keys))))
+    if added:
+        keep = {(p, v) for p, v, _ in after - added}
+        rows = [
+            {"kind": rt.kind, "resource_id": resource_id, "path": p, "value": v, "value_type": t}
+            for p, v, t in sorted(added) if (p, v) not in keep
+        ]
+        unique = {(r["path"], r["value"]): r for r in rows}
+        if unique:
+            session.execute(insert(SearchEntry), list(unique.values()))
+
+
+def _record_process(ctx: Context, process_id: str | None, operation: str) -> None:
+    if process_id:
+        ctx.session.execute(insert(ProcessRun).values(process_id=process_id, operation=operation,
+                                                      at=ctx.now, duration_us=0))
+
+
+def emit(ctx: Context, rt: ResourceType, kind: str, row: Any, extra: dict[str, Any] | None = None) -> str:
+    """Queue ``<Type><kind>Event`` carrying the rendered resource."""
+    return record_event(ctx.session, api=rt.api.code, event_type=f"{rt.type_name}{kind}Event",
+                        resource_kind=rt.kind, resource_id=row.id,
+                        event={rt.event_name: render(ctx, rt, row)}, extra=extra)
+
+
+def create(ctx: Context, rt: ResourceType, body: Any) -> Any:
+    require_role(ctx, rt.create_roles, f"create a {rt.type_name}")
+    doc = validate_document(rt.create_schema, body)
+    _check_extensions(rt, doc, body)
+    _check_type(rt, doc)
+    _check_initial_state(rt, doc)
+    rt.hooks.before_create(ctx, doc)
+    resource_id = new_id()
+    stored = {"id": resource_id, **{k: v for k, v in doc.items() if k not in ("id", "href")}}
+    row = rt.model(id=resource_id, version=1, created_at=ctx.now, updated_at=ctx.now, doc=stored,
+                   **_columns(rt, stored))
+    if ctx.principal.party_bound and row.owner_party_id != ctx.principal.party_id and not rt.public_read:
+        raise Forbidden(f"a {ctx.principal.role} token may only create resources of its own party",
+                        rule="auth.party")
+    ctx.session.add(row)
+    ctx.session.flush()
+    _write_entries(ctx.session, rt, resource_id, None, stored)
+    rt.hooks.after_write(ctx, row, None)
+    _record_process(ctx, rt.create_process, f"tmf.create.{rt.path}")
+    emit(ctx, rt, "Create", row)
+    return row
+
+
+def _apply_patch(rt: ResourceType, current: Doc, content_type: str, body: Any) -> Doc:
+    if content_type == patching.JSON_PATCH:
+        return dict(patching.json_patch(current, body))
+    if not isinstance(body, dict):
+        raise ValidationFailed.from_problems([FieldProblem("body", "type.object",
+                                                           "a merge patch must be a JSON object")])
+    return dict(patching.merge_patch(current, body))
+
+
+def update(ctx: Context, rt: ResourceType, resource_id: str, content_type: str, body: Any,
+           if_match: str | None) -> Any:
+    require_role(ctx, rt.update_roles, f"change a {rt.type_name}")
+    row = load(ctx, rt, resource_id, for_update=True)
+    check_if_match(row, if_match)
+    old: Doc = copy.deepcopy(row.doc)
+    patched = _apply_patch(rt, old, content_type, body)
+    changed = sorted(k for k in set(old) | set(patched) if old.get(k) != patched.get(k))
+    read_only = [k for k in changed if k in rt.read_only]
+    if read_only:
+        raise ValidationFailed.from_problems([
+            FieldProblem(k, "readOnly", f"'{k}' is read-only and cannot be changed") for k in read_only])
+    if not changed:
+        return row
+    _check_extensions(rt, patched, {k: patched[k] for k in changed if k in patched})
+    removed = [k for k in changed if k not in patched]
+    updates = {k: patched[k] for k in changed if k in patched}
+    normalised = validate_document(rt.update_schema, updates) if updates else {}
+    new = {k: v for k, v in old.items() if k not in removed}
+    new.update(normalised)
+    if "@type" in changed:
+        _check_type(rt, new)
+    state_changed = False
+    if rt.state_field and old.get(rt.state_field) != new.get(rt.state_field):
+        state_changed = True
+        if ctx.principal.party_bound:
+            raise Forbidden(f"'{rt.state_field}' of a {rt.type_name} is changed by staff only",
+                            field=rt.state_field, rule="auth.state")
+        check_transition(rt, old.get(rt.state_field), new.get(rt.state_field))
+    rt.hooks.before_update(ctx, row, old, new)
+    # the hook may have changed more attributes; recompute what changed
+    changed = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+    if not changed:
+        return row
+    if rt.state_field:
+        state_changed = old.get(rt.state_field) != new.get(rt.state_field)
+    for key, value in _columns(rt, new).items():
+        setattr(row, key, value)
+    row.doc = new
+    row.version = row.version + 1
+    row.updated_at = ctx.now
+    ctx.session.flush()
+    _write_entries(ctx.session, rt, row.id, old, new)
+    rt.hooks.after_write(ctx, row, old)
+    _record_process(ctx, rt.update_process, f"tmf.update.{rt.path}")
+    other = [k for k in changed if k != rt.state_field]
+    if other:
+        emit(ctx, rt, "AttributeValueChange", row, {"fieldPath": ",".join(other)})
+    if state_changed:
+        emit(ctx, rt, "StateChange", row)
+    return row
+
+
+def check_transition(rt: ResourceType, old: Any, new: Any) -> None:
+    if rt.transitions is None:
+        return
+    allowed = rt.transitions.get(str(old), frozenset())
+    if new not in allowed:
+        options = ", ".join(sorted(allowed)) or "none (final state)"
+        raise Conflict(
+            f"{rt.type_name} cannot go from '{old}' to '{new}'; allowed from '{old}': {options}",
+            field=rt.state_field, rule="lifecycle.transition")
+
+
+def delete_resource(ctx: Context, rt: ResourceType, resource_id: str, if_match: str | None) -> None:
+    if not rt.deletable:
+        raise ApiError(f"a {rt.type_name} cannot be deleted; change its {rt.state_field or 'state'} instead",
+                       status=405, code="ERR_METHOD_NOT_ALLOWED", reason="Method not allowed")
+    require_role(ctx, rt.delete_roles, f"delete a {rt.type_name}")
+    row = load(ctx, rt, resource_id, for_update=True)
+    check_if_match(row, if_match)
+    rt.hooks.before_delete(ctx, row)
+    emit(ctx, rt, "Delete", row)
+    _write_entries(ctx.session, rt, row.id, row.doc, None)
+    ctx.session.delete(row)
+    ctx.session.flush()
+
+
+def set_state(ctx: Context, rt: ResourceType, row: Any, new_state: str, *, check: bool = True,
+              extra_doc: Doc | None = None) -> Any:
+    """Move a resource to ``new_state`` from a domain operation (merge, terminate, ...)."""
+    assert rt.state_field
+    old: Doc = copy.deepcopy(row.doc)
+    if check:
+        check_transition(rt, old.get(rt.state_field), new_state)
+    new = {**old, rt.state_field: new_state, **(extra_doc or {})}
+    for key, value in _columns(rt, new).items():
+        setattr(row, key, value)
+    row.doc = new
+    row.version = row.version + 1
+    row.updated_at = ctx.now
+    ctx.session.flush()
+    _write_entries(ctx.session, rt, row.id, old, new)
+    if old.get(rt.state_field) != new_state:
+        emit(ctx, rt, "StateChange", row)
+    other = [k for k in set(old) | set(new) if k != rt.state_field and old.get(k) != new.get(k)]
+    if other:
+        emit(ctx, rt, "AttributeValueChange", row, {"fieldPath": ",".join(sorted(other))})
+    return row
+
+
+def replace_doc(ctx: Context, rt: ResourceType, row: Any, new: Doc) -> Any:
+    """Store a domain-computed new document (events and index kept in step)."""
+    old: Doc = copy.deepcopy(row.doc)
+    if old == new:
+        return row
+    for key, value in _columns(rt, new).items():
+        setattr(row, key, value)
+    row.doc = new
+    row.version = row.version + 1
+    row.updated_at = ctx.now
+    ctx.session.flush()
+    _write_entries(ctx.session, rt, row.id, old, new)
+    changed = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+    emit(ctx, rt, "AttributeValueChange", row, {"fieldPath": ",".join(changed)})
+    return row

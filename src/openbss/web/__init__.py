@@ -1,0 +1,1 @@
+"""Non-TMF HTTP endpoints: health, process catalog, admin."""
