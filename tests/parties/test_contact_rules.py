@@ -432,7 +432,7 @@ def test_individual_date_rules() -> None:
 
 
 def test_organization_validation() -> None:
-    doc = {
+    doc: dict[str, Any] = {
         "@type": "Organization",
         "tradingName": "Acme",
         "contactMedium": [phone("+49 30 901820", "telephone"), email("sales@acme.example.com")],
