@@ -78,6 +78,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        from openbss.core.clock_store import load_offset
+
+        with get_database().session() as session:
+            load_offset(session)
         worker = None
         if start_worker:
             from openbss.jobs.runner import EmbeddedWorker

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from sqlalchemy import text
 
 from openbss.core import clock
+from openbss.core.clock_store import save_offset
 from openbss.core.db import get_database
 from openbss.core.errors import ApiError, Forbidden, ValidationFailed
 from openbss.core.problems import FieldProblem
@@ -67,4 +68,6 @@ async def advance_clock(request: Request, principal: Principal = Depends(authent
         raise ValidationFailed.from_problems([FieldProblem("seconds", "clock.forward",
                                                            "give a positive 'seconds' or 'days'")])
     clock.clock.advance(delta)
+    with get_database().session() as session:
+        save_offset(session)  # workers in other processes adopt it on their next tick
     return json_response(_clock_body())
