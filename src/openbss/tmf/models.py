@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from openbss.core.coltypes import UtcDateTime
 from openbss.core.db import Base
@@ -34,6 +34,12 @@ class ResourceRow:
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     doc: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        # Optimistic locking: every UPDATE says "WHERE version = <the version read>" and
+        # bumps it, so a concurrent writer fails (StaleDataError) instead of losing an update.
+        return {"version_id_col": cls.version}
 
 
 class SearchEntry(Base):

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, select, tuple_
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from openbss.core.errors import ApiError, Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from openbss.core.ids import new_id
@@ -214,6 +215,31 @@ def _record_process(ctx: Context, process_id: str | None, operation: str) -> Non
                                                       at=ctx.now, duration_us=0))
 
 
+def _flush_change(ctx: Context, rt: ResourceType, row: Any) -> None:
+    """Write a changed row; a concurrent change of the same version is refused, not lost."""
+    resource_id = row.id
+    try:
+        ctx.session.flush()
+    except StaleDataError:
+        raise PreconditionFailed(
+            f"{rt.type_name} '{resource_id}' was changed by another request at the same time; read it again and retry",
+            field="If-Match", rule="etag.concurrentUpdate") from None
+
+
+def _store(ctx: Context, rt: ResourceType, row: Any, new: Doc) -> None:
+    for key, value in _columns(rt, new).items():
+        setattr(row, key, value)
+    row.doc = new
+    row.updated_at = ctx.now
+    _flush_change(ctx, rt, row)
+
+
+def _check_owner_kept(ctx: Context, rt: ResourceType, row: Any) -> None:
+    if ctx.principal.party_bound and not rt.public_read and row.owner_party_id != ctx.principal.party_id:
+        raise Forbidden(f"a {ctx.principal.role} token cannot hand a {rt.type_name} to another party",
+                        rule="auth.party")
+
+
 def emit(ctx: Context, rt: ResourceType, kind: str, row: Any, extra: dict[str, Any] | None = None) -> str:
     """Queue ``<Type><kind>Event`` carrying the rendered resource."""
     return record_event(ctx.session, api=rt.api.code, event_type=f"{rt.type_name}{kind}Event",
@@ -230,7 +256,7 @@ def create(ctx: Context, rt: ResourceType, body: Any) -> Any:
     rt.hooks.before_create(ctx, doc)
     resource_id = new_id()
     stored = {"id": resource_id, **{k: v for k, v in doc.items() if k not in ("id", "href")}}
-    row = rt.model(id=resource_id, version=1, created_at=ctx.now, updated_at=ctx.now, doc=stored,
+    row = rt.model(id=resource_id, created_at=ctx.now, updated_at=ctx.now, doc=stored,
                    **_columns(rt, stored))
     if ctx.principal.party_bound and row.owner_party_id != ctx.principal.party_id and not rt.public_read:
         raise Forbidden(f"a {ctx.principal.role} token may only create resources of its own party",
@@ -273,6 +299,8 @@ def update(ctx: Context, rt: ResourceType, resource_id: str, content_type: str, 
     normalised = validate_document(rt.update_schema, updates) if updates else {}
     new = {k: v for k, v in old.items() if k not in removed}
     new.update(normalised)
+    if removed:  # removing an attribute must not leave a mandatory one missing
+        validate_document(rt.create_schema, {k: v for k, v in new.items() if k not in ("id", "href")})
     if "@type" in changed:
         _check_type(rt, new)
     state_changed = False
@@ -289,12 +317,8 @@ def update(ctx: Context, rt: ResourceType, resource_id: str, content_type: str, 
         return row
     if rt.state_field:
         state_changed = old.get(rt.state_field) != new.get(rt.state_field)
-    for key, value in _columns(rt, new).items():
-        setattr(row, key, value)
-    row.doc = new
-    row.version = row.version + 1
-    row.updated_at = ctx.now
-    ctx.session.flush()
+    _store(ctx, rt, row, new)
+    _check_owner_kept(ctx, rt, row)
     _write_entries(ctx.session, rt, row.id, old, new)
     rt.hooks.after_write(ctx, row, old)
     _record_process(ctx, rt.update_process, f"tmf.update.{rt.path}")
@@ -339,12 +363,7 @@ def set_state(ctx: Context, rt: ResourceType, row: Any, new_state: str, *, check
     if check:
         check_transition(rt, old.get(rt.state_field), new_state)
     new = {**old, rt.state_field: new_state, **(extra_doc or {})}
-    for key, value in _columns(rt, new).items():
-        setattr(row, key, value)
-    row.doc = new
-    row.version = row.version + 1
-    row.updated_at = ctx.now
-    ctx.session.flush()
+    _store(ctx, rt, row, new)
     _write_entries(ctx.session, rt, row.id, old, new)
     if old.get(rt.state_field) != new_state:
         emit(ctx, rt, "StateChange", row)
@@ -359,12 +378,7 @@ def replace_doc(ctx: Context, rt: ResourceType, row: Any, new: Doc) -> Any:
     old: Doc = copy.deepcopy(row.doc)
     if old == new:
         return row
-    for key, value in _columns(rt, new).items():
-        setattr(row, key, value)
-    row.doc = new
-    row.version = row.version + 1
-    row.updated_at = ctx.now
-    ctx.session.flush()
+    _store(ctx, rt, row, new)
     _write_entries(ctx.session, rt, row.id, old, new)
     changed = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
     emit(ctx, rt, "AttributeValueChange", row, {"fieldPath": ",".join(changed)})
