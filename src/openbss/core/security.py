@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Literal, cast
+from functools import lru_cache
+from typing import Any, Literal, cast
 
 import jwt
 
@@ -61,6 +62,19 @@ def create_token(settings: Settings, *, role: str, subject: str, party_id: str |
     return jwt.encode(claims, settings.jwt_secret, algorithm="HS256")
 
 
+@lru_cache(maxsize=4096)
+def _verified_claims(token: str, secret: str, issuer: str) -> dict[str, Any]:
+    """Signature and issuer check of a token, cached: the same token comes back on every request."""
+    return jwt.decode(
+        token,
+        secret,
+        algorithms=["HS256"],
+        issuer=issuer,
+        # expiry is judged against the openbss Clock by the caller, not the wall clock
+        options={"require": ["exp", "sub", "iss"], "verify_iat": False, "verify_exp": False},
+    )
+
+
 def principal_from_header(settings: Settings, authorization: str | None) -> Principal:
     if not authorization:
         raise Unauthorized("an 'Authorization: Bearer <token>' header is required", field="Authorization",
@@ -70,14 +84,7 @@ def principal_from_header(settings: Settings, authorization: str | None) -> Prin
         raise Unauthorized("the Authorization header must use the Bearer scheme", field="Authorization",
                            rule="auth.scheme")
     try:
-        claims = jwt.decode(
-            token.strip(),
-            settings.jwt_secret,
-            algorithms=["HS256"],
-            issuer=settings.jwt_issuer,
-            # expiry is judged against the openbss Clock below, not the wall clock
-            options={"require": ["exp", "sub", "iss"], "verify_iat": False, "verify_exp": False},
-        )
+        claims = dict(_verified_claims(token.strip(), settings.jwt_secret, settings.jwt_issuer))
     except jwt.PyJWTError as exc:
         raise Unauthorized(f"the bearer token is not valid: {exc}", field="Authorization",
                            rule="auth.invalid") from exc
