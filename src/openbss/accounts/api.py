@@ -1,13 +1,20 @@
-"""TMF666 Account Management: resource declarations."""
+"""TMF666 Account Management: resource declarations.
+
+Accounts (party, billing, settlement, financial) are written by staff and
+billing clerks and read by their holders; the bill format, presentation
+media and billing cycle catalogues are reference data every role may read.
+"""
 
 from __future__ import annotations
 
 from openbss.accounts import models, schemas, service
+from openbss.accounts.catalogue import BillingCycleHooks, CatalogueHooks
 from openbss.domains import Domain
-from openbss.tmf.resource import ResourceType, TmfApi
+from openbss.tmf.resource import Hooks, ResourceType, TmfApi
 
 ACCOUNT_API = TmfApi("TMF666", "Account Management", "/tmf-api/accountManagement/v4")
 ACCOUNT_WRITERS = frozenset({"admin", "agent", "billing"})
+CATALOGUE_WRITERS = frozenset({"admin", "billing"})
 
 
 def _account(path: str, type_name: str, model: type, hooks: service.AccountHooks) -> ResourceType:
@@ -21,28 +28,31 @@ def _account(path: str, type_name: str, model: type, hooks: service.AccountHooks
     )
 
 
-def _reference(path: str, type_name: str, model: type, process: str) -> ResourceType:
+def _catalogue(path: str, type_name: str, model: type, process: str, hooks: Hooks) -> ResourceType:
     create, update, full = schemas.RESOURCE_MODELS[path]
     return ResourceType(
         api=ACCOUNT_API, path=path, type_name=type_name, model=model, create_schema=create,
-        update_schema=update, full_schema=full, public_read=True, create_roles=ACCOUNT_WRITERS,
-        update_roles=ACCOUNT_WRITERS, delete_roles=frozenset({"admin", "billing"}),
+        update_schema=update, full_schema=full, hooks=hooks, public_read=True, create_roles=CATALOGUE_WRITERS,
+        update_roles=CATALOGUE_WRITERS, delete_roles=CATALOGUE_WRITERS,
         create_process=process, update_process=process,
     )
 
 
-PARTY_ACCOUNT = _account("partyAccount", "PartyAccount", models.PartyAccountRow, service.AccountHooks())
+PARTY_ACCOUNT = _account("partyAccount", "PartyAccount", models.PartyAccountRow,
+                         service.AccountHooks("partyAccount"))
 BILLING_ACCOUNT = _account("billingAccount", "BillingAccount", models.BillingAccountRow,
                            service.BillingAccountHooks())
 SETTLEMENT_ACCOUNT = _account("settlementAccount", "SettlementAccount", models.SettlementAccountRow,
-                              service.AccountHooks())
+                              service.AccountHooks("settlementAccount"))
 FINANCIAL_ACCOUNT = _account("financialAccount", "FinancialAccount", models.FinancialAccountRow,
-                             service.AccountHooks())
-BILL_FORMAT = _reference("billFormat", "BillFormat", models.BillFormatRow, "1.3.1.6.2")
-BILLING_CYCLE = _reference("billingCycleSpecification", "BillingCycleSpecification",
-                           models.BillingCycleSpecificationRow, "1.3.1.6.4")
-BILL_PRESENTATION_MEDIA = _reference("billPresentationMedia", "BillPresentationMedia",
-                                     models.BillPresentationMediaRow, "1.3.1.6.2")
+                             service.AccountHooks("financialAccount", party_owned=False))
+BILL_FORMAT = _catalogue("billFormat", "BillFormat", models.BillFormatRow, "1.3.1.6.2",
+                         CatalogueHooks("billFormat"))
+BILLING_CYCLE = _catalogue("billingCycleSpecification", "BillingCycleSpecification",
+                           models.BillingCycleSpecificationRow, "1.3.1.6.4", BillingCycleHooks())
+BILL_PRESENTATION_MEDIA = _catalogue("billPresentationMedia", "BillPresentationMedia",
+                                     models.BillPresentationMediaRow, "1.3.1.6.2",
+                                     CatalogueHooks("billPresentationMedia"))
 
 DOMAIN = Domain(name="accounts", resources=(
     PARTY_ACCOUNT, BILLING_ACCOUNT, SETTLEMENT_ACCOUNT, FINANCIAL_ACCOUNT, BILL_FORMAT, BILLING_CYCLE,
