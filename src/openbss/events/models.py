@@ -37,7 +37,8 @@ class EventDelivery(Base):
     event_seq: Mapped[int] = mapped_column(ForeignKey("outbox_event.seq", ondelete="CASCADE"))
     subscription_id: Mapped[str] = mapped_column(String(64), index=True)
     callback: Mapped[str] = mapped_column(String(1000))
-    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending, sending, delivered, failed
+    # pending -> sending -> delivered | pending (retry) | failed; cancelled when the subscription is removed
+    status: Mapped[str] = mapped_column(String(20), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
     lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)

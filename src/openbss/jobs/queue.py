@@ -1,0 +1,201 @@
+"""The job queue: enqueue, claim, and record the outcome of one-off jobs.
+
+Every state change after the claim is *fenced*: it only applies while the row
+is still ``running`` under this worker's name and attempt number. A worker
+whose lease expired (and whose job another worker re-claimed) therefore
+cannot overwrite the newer run's outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from openbss.core import clock
+from openbss.jobs.models import Job
+from openbss.jobs.registry import DEFAULT_MAX_ATTEMPTS, get_task
+from openbss.jobs.sql import rows_affected
+
+ERROR_TEXT_LIMIT = 4000
+
+
+def enqueue(
+    session: Session,
+    name: str,
+    payload: dict[str, Any] | None = None,
+    run_at: datetime | None = None,
+    *,
+    max_attempts: int | None = None,
+) -> int:
+    """Queue the task ``name`` with ``payload`` to run at ``run_at`` (default: now); returns the job id.
+
+    The job exists only if the caller's transaction commits. The task need not
+    be registered in this process (the worker resolves it by name).
+    """
+    definition = get_task(name)
+    attempts_allowed = max_attempts or (definition.max_attempts if definition else DEFAULT_MAX_ATTEMPTS)
+    now = clock.now()
+    job = Job(
+        name=name,
+        payload=payload or {},
+        status="queued",
+        run_at=run_at or now,
+        attempts=0,
+        max_attempts=attempts_allowed,
+        created_at=now,
+    )
+    session.add(job)
+    session.flush()
+    return job.id
+
+
+@dataclass
+class JobClaim:
+    """A job this worker holds, for attempt number ``attempts``."""
+
+    job_id: int
+    name: str
+    worker: str
+    attempts: int
+    max_attempts: int
+    lease: timedelta
+    payload: dict[str, Any]
+    progress: dict[str, Any] | None
+
+    def _fence(self) -> ColumnElement[bool]:
+        return and_(
+            Job.id == self.job_id,
+            Job.status == "running",
+            Job.locked_by == self.worker,
+            Job.attempts == self.attempts,
+        )
+
+    def renew(self, session: Session) -> bool:
+        statement = update(Job).where(self._fence()).values(lease_until=clock.now() + self.lease)
+        return rows_affected(session, statement) == 1
+
+    def save_progress(self, session: Session, progress: dict[str, Any]) -> bool:
+        statement = (
+            update(Job).where(self._fence()).values(progress=progress, lease_until=clock.now() + self.lease)
+        )
+        return rows_affected(session, statement) == 1
+
+    def finish(self, session: Session) -> bool:
+        now = clock.now()
+        statement = (
+            update(Job)
+            .where(self._fence())
+            .values(status="done", finished_at=now, locked_by=None, lease_until=None, last_error=None)
+        )
+        return rows_affected(session, statement) == 1
+
+    def retry_later(self, session: Session, error: str, run_at: datetime) -> bool:
+        statement = (
+            update(Job)
+            .where(self._fence())
+            .values(
+                status="queued",
+                run_at=run_at,
+                locked_by=None,
+                lease_until=None,
+                last_error=error[:ERROR_TEXT_LIMIT],
+            )
+        )
+        return rows_affected(session, statement) == 1
+
+    def fail(self, session: Session, error: str) -> bool:
+        statement = (
+            update(Job)
+            .where(self._fence())
+            .values(
+                status="failed",
+                finished_at=clock.now(),
+                locked_by=None,
+                lease_until=None,
+                last_error=error[:ERROR_TEXT_LIMIT],
+            )
+        )
+        return rows_affected(session, statement) == 1
+
+    def defer(self, session: Session, run_at: datetime, reason: str) -> bool:
+        """Give the job back without counting this attempt."""
+        statement = (
+            update(Job)
+            .where(self._fence())
+            .values(
+                status="queued",
+                run_at=run_at,
+                attempts=Job.attempts - 1,
+                locked_by=None,
+                lease_until=None,
+                last_error=reason[:ERROR_TEXT_LIMIT],
+            )
+        )
+        return rows_affected(session, statement) == 1
+
+
+def _claimable(now: datetime) -> ColumnElement[bool]:
+    queued = and_(Job.status == "queued", Job.run_at <= now)
+    abandoned = and_(Job.status == "running", Job.lease_until < now, Job.attempts < Job.max_attempts)
+    return or_(queued, abandoned)
+
+
+def claim_next_job(
+    session: Session, worker: str, lease_for: Callable[[str], timedelta], candidates: int = 5
+) -> JobClaim | None:
+    """Claim the most overdue job that is queued or whose previous worker's lease expired.
+
+    A conditional UPDATE decides: it changes the row only if the row is still
+    claimable and still at the attempt number read, so exactly one worker
+    wins. On PostgreSQL the candidates are read ``FOR UPDATE SKIP LOCKED`` so
+    that workers do not queue up behind each other.
+    """
+    now = clock.now()
+    rows = session.execute(
+        select(Job.id, Job.name, Job.attempts, Job.max_attempts, Job.payload, Job.progress)
+        .where(_claimable(now))
+        .order_by(Job.run_at, Job.id)
+        .limit(candidates)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for row in rows:
+        lease = lease_for(row.name)
+        statement = (
+            update(Job)
+            .where(Job.id == row.id, Job.attempts == row.attempts, _claimable(now))
+            .values(status="running", locked_by=worker, lease_until=now + lease, attempts=row.attempts + 1)
+        )
+        if rows_affected(session, statement) == 1:
+            return JobClaim(
+                job_id=row.id,
+                name=row.name,
+                worker=worker,
+                attempts=row.attempts + 1,
+                max_attempts=row.max_attempts,
+                lease=lease,
+                payload=dict(row.payload or {}),
+                progress=row.progress,
+            )
+    return None
+
+
+def fail_abandoned_jobs(session: Session) -> int:
+    """Jobs whose worker died on their last allowed attempt: mark them failed."""
+    now = clock.now()
+    statement = (
+        update(Job)
+        .where(Job.status == "running", Job.lease_until < now, Job.attempts >= Job.max_attempts)
+        .values(
+            status="failed",
+            finished_at=now,
+            locked_by=None,
+            lease_until=None,
+            last_error="the worker running the last allowed attempt stopped (lease expired)",
+        )
+    )
+    return rows_affected(session, statement)
