@@ -144,7 +144,9 @@ class DuplicateScore:
 
 def normalise_name(text: str) -> str:
     """Case-folded, accent-free, punctuation-free name with single spaces."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_FOLD))
+    # Compatibility forms first (U+1D54A double-struck S -> "S"), then case-fold: a fixed point.
+    folded = unicodedata.normalize("NFKD", text).casefold().translate(_FOLD)
+    decomposed = unicodedata.normalize("NFKD", folded)
     chars: list[str] = []
     for ch in decomposed:
         if unicodedata.combining(ch):

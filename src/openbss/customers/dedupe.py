@@ -1,0 +1,170 @@
+"""De-duplicate Customer Identity (eTOM 1.3.4.2.4): finding duplicate customers.
+
+Each customer's identity is the profile of its engaged party (TMF632
+Individual or Organization) together with the customer's own contact media.
+Its blocking keys (:func:`openbss.customers.dedupe_rules.match_keys`, plus
+``party:<id>``) are stored in ``customer_match_key``. When a customer is
+created, or its contact data or party changes, the customers sharing a key
+are scored with :func:`openbss.customers.dedupe_rules.score`; pairs scoring at
+least the threshold are stored (both ways) in ``duplicate_candidate``.
+Two customers of the same party always score 1.
+
+Creating a customer is never blocked by a duplicate: the candidates are shown
+to an agent, who may merge them (:mod:`openbss.customers.merge`).
+
+``OPENBSS_DEDUPE_THRESHOLD`` (default 0.50) sets the lowest score recorded;
+``OPENBSS_DEDUPE_MAX_COMPARISONS`` (default 500) caps how many customers
+sharing a key are compared, newest first.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any, Final
+
+from openbss.core.processes import process
+from openbss.customers import repository
+from openbss.customers.dedupe_rules import (
+    LIKELY_DUPLICATE,
+    POSSIBLE_DUPLICATE,
+    DuplicateScore,
+    IdentityProfile,
+    identity_profile,
+    match_keys,
+    normalise_name,
+    score,
+)
+from openbss.customers.models import CustomerRow
+from openbss.parties.contact_rules import medium_kind
+from openbss.parties.service import engaged_party_id, find_party
+from openbss.tmf.context import Context
+
+MAX_KEY_LENGTH: Final = 320
+SAME_PARTY: Final = DuplicateScore(Decimal("1.0000"), ("same-party",))
+
+__all__ = [
+    "LIKELY_DUPLICATE",
+    "customer_profile",
+    "dedupe_threshold",
+    "detect_duplicates",
+    "medium_key",
+    "refresh_party_customers",
+    "reindex",
+]
+
+
+def dedupe_threshold() -> Decimal:
+    text = os.environ.get("OPENBSS_DEDUPE_THRESHOLD")
+    if not text:
+        return POSSIBLE_DUPLICATE
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"OPENBSS_DEDUPE_THRESHOLD={text!r} is not a number") from None
+    if not Decimal(0) < value <= Decimal(1):
+        raise ValueError("OPENBSS_DEDUPE_THRESHOLD must be in (0, 1]")
+    return value
+
+
+def _max_comparisons() -> int:
+    text = os.environ.get("OPENBSS_DEDUPE_MAX_COMPARISONS")
+    return max(int(text), 1) if text else 500
+
+
+def identity_document(ctx: Context, doc: dict[str, Any]) -> dict[str, Any]:
+    """The party document with the customer's contact media added (the customer doc if no party)."""
+    party_id = engaged_party_id(doc)
+    found = find_party(ctx, party_id) if party_id else None
+    customer_media = [m for m in doc.get("contactMedium") or [] if isinstance(m, dict)]
+    if found is None:
+        return dict(doc)
+    type_name, party = found
+    party_doc = dict(party.doc)
+    party_doc["@type"] = type_name
+    party_doc["contactMedium"] = [m for m in party_doc.get("contactMedium") or [] if isinstance(m, dict)]
+    party_doc["contactMedium"] += customer_media
+    return party_doc
+
+
+def customer_profile(ctx: Context, doc: dict[str, Any]) -> IdentityProfile:
+    return identity_profile(identity_document(ctx, doc), ctx.settings.default_phone_region)
+
+
+def medium_key(medium: Any) -> tuple[str, ...] | None:
+    """What makes two contact media the same address, number or handle."""
+    if not isinstance(medium, dict):
+        return None
+    char = medium.get("characteristic")
+    if not isinstance(char, dict):
+        return None
+    kind = medium_kind(medium.get("mediumType")) or str(medium.get("mediumType") or "").casefold()
+    if char.get("emailAddress"):
+        return ("email", str(char["emailAddress"]).strip().casefold())
+    if char.get("phoneNumber") or char.get("faxNumber"):
+        return (kind, str(char.get("phoneNumber") or char.get("faxNumber")).replace(" ", ""))
+    parts = tuple(normalise_name(str(char.get(k) or "")) for k in
+                  ("street1", "street2", "city", "postCode", "stateOrProvince", "country", "socialNetworkId"))
+    return (kind, *parts) if any(parts) else None
+
+
+def _keys(doc: dict[str, Any], profile: IdentityProfile) -> set[str]:
+    keys = match_keys(profile)
+    party_id = engaged_party_id(doc)
+    if party_id:
+        keys.add(f"party:{party_id}")
+    return {k[:MAX_KEY_LENGTH] for k in keys}
+
+
+@dataclass(frozen=True)
+class Match:
+    candidate_id: str
+    result: DuplicateScore
+
+
+@process("1.3.4.2.4")
+def detect_duplicates(ctx: Context, row: CustomerRow) -> list[Match]:
+    """Re-index ``row``'s identity and record the customers that probably are the same one."""
+    return reindex(ctx, row)
+
+
+def reindex(ctx: Context, row: CustomerRow) -> list[Match]:
+    """:func:`detect_duplicates` without recording a process run (for use inside other steps)."""
+    session = ctx.session
+    repository.delete_detected_pairs(session, row.id)
+    if row.status == "merged":
+        repository.delete_match_keys(session, row.id)
+        return []
+    profile = customer_profile(ctx, row.doc)
+    keys = _keys(row.doc, profile)
+    repository.replace_match_keys(session, row.id, keys)
+    threshold = dedupe_threshold()
+    party_id = engaged_party_id(row.doc)
+    found: list[Match] = []
+    others = repository.customers_by_ids(
+        session, repository.customers_sharing_keys(session, row.id, keys, _max_comparisons()))
+    for other in others.values():
+        if party_id and other.engaged_party_id == party_id:
+            result = SAME_PARTY
+        else:
+            result = score(profile, customer_profile(ctx, other.doc))
+        if result.score < threshold:
+            continue
+        found.append(Match(other.id, result))
+        for a, b in ((row.id, other.id), (other.id, row.id)):
+            repository.upsert_pair(session, a, b, result.score, list(result.reasons), "match", ctx.now)
+    found.sort(key=lambda m: (-m.result.score, m.candidate_id))
+    return found
+
+
+def refresh_party_customers(ctx: Context, party_id: str) -> int:
+    """Re-run detection for every customer of a party whose data changed; returns how many.
+
+    The parties domain calls this after a TMF632 change to names, birth date,
+    identifiers or contact media.
+    """
+    rows = repository.customers_of_party(ctx.session, party_id)
+    for row in rows:
+        detect_duplicates(ctx, row)
+    return len(rows)

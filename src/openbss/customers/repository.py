@@ -1,0 +1,168 @@
+"""Every query of the customer domain's own tables."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from openbss.customers.models import (
+    CustomerMatchKey,
+    CustomerNumberSequence,
+    CustomerRow,
+    CustomerVerification,
+    DuplicateCandidate,
+)
+
+CUSTOMER_SEQUENCE = "customer"
+
+
+# --- customer numbers ---------------------------------------------------------------------------
+
+
+def next_sequence(session: Session, name: str = CUSTOMER_SEQUENCE) -> int:
+    """Increment counter ``name`` and return its new value, atomically.
+
+    One statement, ``INSERT ... ON CONFLICT DO UPDATE SET value = value + 1
+    RETURNING value``: the first call creates the row, every later call takes
+    the row's write lock (PostgreSQL row lock, SQLite database write lock)
+    until the transaction ends, so two transactions never get the same value
+    and a rolled-back transaction gives its value back.
+    """
+    dialect = session.get_bind().dialect.name
+    seq = CustomerNumberSequence
+    if dialect == "postgresql":
+        pg = postgresql.insert(seq).values(name=name, value=1)
+        stmt: Any = pg.on_conflict_do_update(index_elements=["name"], set_={"value": seq.value + 1})
+    elif dialect == "sqlite":
+        lite = sqlite.insert(seq).values(name=name, value=1)
+        stmt = lite.on_conflict_do_update(index_elements=["name"], set_={"value": seq.value + 1})
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise RuntimeError(f"customer numbers need SQLite or PostgreSQL, not {dialect}")
+    return int(session.execute(stmt.returning(seq.value)).scalar_one())
+
+
+def customer_by_number(session: Session, number: str) -> CustomerRow | None:
+    stmt = select(CustomerRow).where(CustomerRow.customer_number == number)
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def customers_by_ids(session: Session, ids: Collection[str], *,
+                     for_update: bool = False) -> dict[str, CustomerRow]:
+    if not ids:
+        return {}
+    stmt = select(CustomerRow).where(CustomerRow.id.in_(sorted(ids))).order_by(CustomerRow.id)
+    if for_update:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return {row.id: row for row in session.execute(stmt).scalars()}
+
+
+def customers_of_party(session: Session, party_id: str) -> list[CustomerRow]:
+    stmt = select(CustomerRow).where(CustomerRow.engaged_party_id == party_id).order_by(CustomerRow.id)
+    return list(session.execute(stmt).scalars())
+
+
+# --- match keys ---------------------------------------------------------------------------------
+
+
+def replace_match_keys(session: Session, customer_id: str, keys: Iterable[str]) -> None:
+    wanted = set(keys)
+    current = set(session.execute(
+        select(CustomerMatchKey.key).where(CustomerMatchKey.customer_id == customer_id)).scalars())
+    gone = current - wanted
+    added = wanted - current
+    if gone:
+        session.execute(delete(CustomerMatchKey).where(
+            CustomerMatchKey.customer_id == customer_id, CustomerMatchKey.key.in_(sorted(gone))))
+    if added:
+        rows = [{"customer_id": customer_id, "key": k} for k in sorted(added)]
+        session.execute(insert(CustomerMatchKey), rows)
+
+
+def delete_match_keys(session: Session, customer_id: str) -> None:
+    session.execute(delete(CustomerMatchKey).where(CustomerMatchKey.customer_id == customer_id))
+
+
+def customers_sharing_keys(session: Session, customer_id: str, keys: Collection[str],
+                           limit: int) -> list[str]:
+    """Ids of other customers (merged ones excluded) that share at least one key, newest first."""
+    if not keys:
+        return []
+    sharing = select(CustomerMatchKey.customer_id).where(
+        CustomerMatchKey.key.in_(sorted(keys)), CustomerMatchKey.customer_id != customer_id)
+    stmt = (select(CustomerRow.id)
+            .where(CustomerRow.id.in_(sharing),
+                   or_(CustomerRow.status.is_(None), CustomerRow.status != "merged"))
+            .order_by(CustomerRow.created_at.desc(), CustomerRow.id)
+            .limit(limit))
+    return list(session.execute(stmt).scalars())
+
+
+# --- duplicate candidates -----------------------------------------------------------------------
+
+
+def candidates_of(session: Session, customer_id: str) -> list[DuplicateCandidate]:
+    stmt = (select(DuplicateCandidate).where(DuplicateCandidate.customer_id == customer_id)
+            .order_by(DuplicateCandidate.score.desc(), DuplicateCandidate.candidate_id))
+    return list(session.execute(stmt).scalars())
+
+
+def pairs_involving(session: Session, customer_id: str) -> list[DuplicateCandidate]:
+    stmt = select(DuplicateCandidate).where(or_(DuplicateCandidate.customer_id == customer_id,
+                                                DuplicateCandidate.candidate_id == customer_id))
+    return list(session.execute(stmt).scalars())
+
+
+def delete_detected_pairs(session: Session, customer_id: str) -> None:
+    """Forget the detected (not merge-moved) pairs of a customer, both directions."""
+    session.execute(delete(DuplicateCandidate).where(
+        DuplicateCandidate.source == "match",
+        or_(DuplicateCandidate.customer_id == customer_id, DuplicateCandidate.candidate_id == customer_id)))
+
+
+def delete_pairs(session: Session, customer_id: str) -> int:
+    result = session.execute(delete(DuplicateCandidate).where(
+        or_(DuplicateCandidate.customer_id == customer_id, DuplicateCandidate.candidate_id == customer_id)))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def upsert_pair(session: Session, customer_id: str, candidate_id: str, score: Decimal, reasons: list[str],
+                source: str, at: datetime) -> None:
+    """Record ``candidate_id`` as a candidate of ``customer_id`` (one direction)."""
+    existing = session.get(DuplicateCandidate, (customer_id, candidate_id))
+    if existing is None:
+        session.execute(insert(DuplicateCandidate).values(
+            customer_id=customer_id, candidate_id=candidate_id, score=score, reasons=reasons, source=source,
+            detected_at=at))
+        return
+    better = score >= existing.score
+    session.execute(update(DuplicateCandidate).where(
+        DuplicateCandidate.customer_id == customer_id, DuplicateCandidate.candidate_id == candidate_id,
+    ).values(score=max(score, existing.score), reasons=reasons if better else existing.reasons,
+             detected_at=at))
+    session.expire(existing)
+
+
+# --- verifications ------------------------------------------------------------------------------
+
+
+def add_verification(session: Session, record: CustomerVerification) -> CustomerVerification:
+    session.add(record)
+    session.flush()
+    return record
+
+
+def verifications_of(session: Session, customer_id: str, limit: int = 100) -> list[CustomerVerification]:
+    stmt = (select(CustomerVerification).where(CustomerVerification.customer_id == customer_id)
+            .order_by(CustomerVerification.verified_at.desc(), CustomerVerification.id.desc()).limit(limit))
+    return list(session.execute(stmt).scalars())
+
+
+def last_verification(session: Session, customer_id: str) -> CustomerVerification | None:
+    found = verifications_of(session, customer_id, limit=1)
+    return found[0] if found else None
