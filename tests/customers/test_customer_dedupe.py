@@ -117,3 +117,15 @@ def test_invalid_customer_contact_medium_is_refused(client: TestClient, agent: H
                              json={"contactMedium": [phone("12")]})
     assert bad_patch.status_code == 400
     assert bad_patch.json()["details"][0]["field"] == "contactMedium[0].characteristic.phoneNumber"
+
+
+def test_changing_the_party_re_runs_detection(client: TestClient, agent: Headers) -> None:
+    jane = customer(client, agent, individual(client, agent, "Jane", "Doe",
+                                              contactMedium=[email("jane@example.org")]))
+    party = individual(client, agent, "Zed", "Quinn", contactMedium=[email("zed@example.net")])
+    zed = customer(client, agent, party)
+    assert candidates(client, agent, zed["id"]) == []
+    changed = client.patch(f"/tmf-api/party/v4/individual/{party['id']}",
+                           json={"contactMedium": [email("jane@example.org")]}, headers=agent)
+    assert changed.status_code == 200, changed.text
+    assert [c["customer"]["id"] for c in candidates(client, agent, zed["id"])] == [jane["id"]]

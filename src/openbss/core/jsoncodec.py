@@ -31,7 +31,8 @@ def _default(value: Any) -> Any:
 
 def dumps(value: Any) -> bytes:
     """Encode to JSON bytes (Decimals stay exact)."""
-    return orjson.dumps(value, default=_default)
+    # datetimes go through _default too, so every one is rendered in the TMF UTC form
+    return orjson.dumps(value, default=_default, option=orjson.OPT_PASSTHROUGH_DATETIME)
 
 
 def dumps_text(value: Any) -> str:

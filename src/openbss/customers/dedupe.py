@@ -38,7 +38,7 @@ from openbss.customers.dedupe_rules import (
 )
 from openbss.customers.models import CustomerRow
 from openbss.parties.contact_rules import medium_kind
-from openbss.parties.service import engaged_party_id, find_party
+from openbss.parties.service import engaged_party_id, find_party, register_party_change_listener
 from openbss.tmf.context import Context
 
 MAX_KEY_LENGTH: Final = 320
@@ -168,3 +168,10 @@ def refresh_party_customers(ctx: Context, party_id: str) -> int:
     for row in rows:
         detect_duplicates(ctx, row)
     return len(rows)
+
+
+def _on_party_changed(ctx: Context, party_id: str) -> None:
+    refresh_party_customers(ctx, party_id)
+
+
+register_party_change_listener(_on_party_changed)

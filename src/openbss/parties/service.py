@@ -8,6 +8,7 @@ lifecycle transitions are enforced by the engine from the tables below.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -41,7 +42,27 @@ PARTY_ROLE_TRANSITIONS: dict[str, frozenset[str]] = {
     "terminated": frozenset(),
     "@create": frozenset({"approved"}),
 }
-PARTY_TYPES = {"Individual": IndividualRow, "Organization": OrganizationRow}
+PARTY_TYPES: dict[str, type[IndividualRow] | type[OrganizationRow]] = {
+    "Individual": IndividualRow,
+    "Organization": OrganizationRow,
+}
+
+PartyChangeListener = Callable[[Context, str], object]
+PARTY_CHANGE_LISTENERS: list[PartyChangeListener] = []
+"""Called with the party id after a party's data changed (the customers domain re-runs
+duplicate detection); other domains register here instead of being imported by parties."""
+
+
+def register_party_change_listener(listener: PartyChangeListener) -> None:
+    if listener not in PARTY_CHANGE_LISTENERS:
+        PARTY_CHANGE_LISTENERS.append(listener)
+
+
+def _notify_party_changed(ctx: Context, row: ResourceRow, old: Doc | None) -> None:
+    if old is None:
+        return  # a new party has no customer yet
+    for listener in PARTY_CHANGE_LISTENERS:
+        listener(ctx, row.id)
 
 
 def individual_name(doc: Doc) -> str | None:
@@ -77,6 +98,9 @@ class IndividualHooks(NoHooks):
     def before_update(self, ctx: Context, row: ResourceRow, old: Doc, new: Doc) -> None:
         self._validate(ctx, new)
 
+    def after_write(self, ctx: Context, row: ResourceRow, old: Doc | None) -> None:
+        _notify_party_changed(ctx, row, old)
+
     def _validate(self, ctx: Context, doc: Doc) -> None:
         normalised, problems = validate_individual(doc, ctx.settings.default_phone_region, today=ctx.now.date())
         _raise(problems)
@@ -89,6 +113,9 @@ class OrganizationHooks(NoHooks):
 
     def before_update(self, ctx: Context, row: ResourceRow, old: Doc, new: Doc) -> None:
         self._validate(ctx, new)
+
+    def after_write(self, ctx: Context, row: ResourceRow, old: Doc | None) -> None:
+        _notify_party_changed(ctx, row, old)
 
     def _validate(self, ctx: Context, doc: Doc) -> None:
         normalised, problems = validate_organization(doc, ctx.settings.default_phone_region)
