@@ -29,11 +29,11 @@ run: $(STAMP)
 
 ## test: the whole test suite on SQLite
 test: $(STAMP)
-	$(BIN)/pytest -n 2 -q
+	$(BIN)/pytest -n 2
 
 ## test-pg: the whole test suite on PostgreSQL
 test-pg: $(STAMP)
-	OPENBSS_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -q
+	OPENBSS_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests

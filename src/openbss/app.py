@@ -26,8 +26,12 @@ from openbss.web.admin import router as admin_router
 
 log = logging.getLogger("openbss")
 
-_HTTP_CODES = {404: ("ERR_NOT_FOUND", "Not found"), 405: ("ERR_METHOD_NOT_ALLOWED", "Method not allowed"),
-               401: ("ERR_UNAUTHORIZED", "Authentication required"), 403: ("ERR_FORBIDDEN", "Not allowed")}
+_HTTP_CODES = {
+    404: ("ERR_NOT_FOUND", "Not found"),
+    405: ("ERR_METHOD_NOT_ALLOWED", "Method not allowed"),
+    401: ("ERR_UNAUTHORIZED", "Authentication required"),
+    403: ("ERR_FORBIDDEN", "Not allowed"),
+}
 
 
 def _error_response(error: ApiError) -> Response:
@@ -58,23 +62,40 @@ def install_error_handlers(app: FastAPI) -> None:
         response = _error_response(error)
         if exc.headers:
             response.headers.update(exc.headers)
+        if exc.status_code == 405:
+            paths = _request.app.openapi().get("paths", {})
+            from starlette.routing import compile_path
+
+            for template, item in paths.items():
+                regex, _, _ = compile_path(template)
+                if regex.match(_request.url.path):
+                    response.headers["Allow"] = ", ".join(sorted(m.upper() for m in item))
+                    break
         return response
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> Response:
         log.exception("unhandled error", exc_info=exc)
-        return _error_response(ApiError("an internal error occurred; it has been logged", status=500,
-                                        code="ERR_INTERNAL", reason="Internal error"))
+        return _error_response(
+            ApiError(
+                "an internal error occurred; it has been logged",
+                status=500,
+                code="ERR_INTERNAL",
+                reason="Internal error",
+            )
+        )
 
 
-def create_app(settings: Settings | None = None, database: Database | None = None,
-               *, start_worker: bool = False) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, database: Database | None = None, *, start_worker: bool = False
+) -> FastAPI:
     settings = settings or get_settings()
     if database is not None:
         set_database(database)
     if settings.auth == "off":
-        log.warning("OPENBSS_AUTH=off: authentication is disabled; every caller is an admin. "
-                    "Use this for local trials only.")
+        log.warning(
+            "OPENBSS_AUTH=off: authentication is disabled; every caller is an admin. Use this for local trials only."
+        )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -94,8 +115,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             if worker is not None:
                 worker.stop()
 
-    app = FastAPI(title="openbss", version=__version__, lifespan=lifespan,
-                  description="Open business support system: TM Forum Open APIs v4 for the eTOM Customer domain.")
+    app = FastAPI(
+        title="openbss",
+        version=__version__,
+        lifespan=lifespan,
+        description="Open business support system: TM Forum Open APIs v4 for the eTOM Customer domain.",
+    )
     install_error_handlers(app)
     router = APIRouter()
     for domain in DOMAINS:
@@ -112,8 +137,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            schema = get_openapi(title=app.title, version=app.version, description=app.description,
-                                 routes=app.routes)
+            schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
             app.openapi_schema = merge_components(schema)
         return app.openapi_schema
 

@@ -13,8 +13,7 @@ Headers = dict[str, str]
 
 
 def individual(client: TestClient, headers: Headers, given: str = "Jane", family: str = "Doe") -> str:
-    response = client.post(f"{PARTY}/individual", json={"givenName": given, "familyName": family},
-                           headers=headers)
+    response = client.post(f"{PARTY}/individual", json={"givenName": given, "familyName": family}, headers=headers)
     assert response.status_code == 201, response.text
     return str(response.json()["id"])
 
@@ -26,9 +25,9 @@ def organization(client: TestClient, headers: Headers, name: str = "Acme Ltd") -
 
 
 def customer(client: TestClient, headers: Headers, party_id: str, name: str = "Jane Doe") -> dict[str, Any]:
-    response = client.post(CUSTOMERS, json={"name": name, "engagedParty": {"id": party_id,
-                                                                           "@referredType": "Individual"}},
-                           headers=headers)
+    response = client.post(
+        CUSTOMERS, json={"name": name, "engagedParty": {"id": party_id, "@referredType": "Individual"}}, headers=headers
+    )
     assert response.status_code == 201, response.text
     body: dict[str, Any] = response.json()
     return body
@@ -41,8 +40,9 @@ def party_ref(party_id: str, referred: str = "Individual", role: str | None = No
     return ref
 
 
-def billing_account(client: TestClient, headers: Headers, party_id: str, referred: str = "Individual",
-                    **extra: Any) -> Any:
+def billing_account(
+    client: TestClient, headers: Headers, party_id: str, referred: str = "Individual", **extra: Any
+) -> Any:
     body = {"name": "Home account", "relatedParty": [party_ref(party_id, referred)], **extra}
     return client.post(f"{ACCOUNTS}/billingAccount", json=body, headers=headers)
 

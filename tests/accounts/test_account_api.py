@@ -56,16 +56,16 @@ def test_unknown_party_is_refused_naming_the_field(client: TestClient, agent: He
     assert client.get(BA, headers=agent).json() == []
 
 
-def test_reference_check_off_accepts_an_external_party(client: TestClient, agent: Headers,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_reference_check_off_accepts_an_external_party(
+    client: TestClient, agent: Headers, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("OPENBSS_REFERENCE_CHECK", "off")
     get_settings.cache_clear()
     body = created(billing_account(client, agent, "6838", "Organization"))
     assert body["state"] == "pending"
 
 
-def test_party_owner_and_customer_owner_resolve_to_the_party(client: TestClient, agent: Headers,
-                                                              db: Database) -> None:
+def test_party_owner_and_customer_owner_resolve_to_the_party(client: TestClient, agent: Headers, db: Database) -> None:
     party = individual(client, agent)
     direct = created(billing_account(client, agent, party))
     cust = customer(client, agent, party)
@@ -78,8 +78,13 @@ def test_party_owner_and_customer_owner_resolve_to_the_party(client: TestClient,
 
 def test_owner_role_wins_over_position(client: TestClient, agent: Headers, db: Database) -> None:
     first, payer = individual(client, agent, "Ann"), individual(client, agent, "Pat")
-    body = created(client.post(BA, json={"name": "x", "relatedParty": [
-        party_ref(first, role="contact"), party_ref(payer, role="payer")]}, headers=agent))
+    body = created(
+        client.post(
+            BA,
+            json={"name": "x", "relatedParty": [party_ref(first, role="contact"), party_ref(payer, role="payer")]},
+            headers=agent,
+        )
+    )
     assert _row(db, body["id"]).owner_party_id == payer
 
 
@@ -99,8 +104,7 @@ def test_terminated_customer_cannot_own_a_new_account(client: TestClient, agent:
     assert response.json()["details"][0]["rule"] == "owner.status"
 
 
-def test_customer_token_sees_only_its_own_accounts(client: TestClient, agent: Headers,
-                                                   auth: TokenFactory) -> None:
+def test_customer_token_sees_only_its_own_accounts(client: TestClient, agent: Headers, auth: TokenFactory) -> None:
     mine, other = individual(client, agent, "Me"), individual(client, agent, "Other")
     my_cust = customer(client, agent, mine)
     own = created(billing_account(client, agent, my_cust["id"], "Customer"))
@@ -114,19 +118,18 @@ def test_customer_token_sees_only_its_own_accounts(client: TestClient, agent: He
     assert client.patch(f"{BA}/{foreign['id']}", json={"description": "x"}, headers=me).status_code == 404
 
 
-def test_customer_may_change_only_holder_attributes(client: TestClient, agent: Headers,
-                                                    auth: TokenFactory) -> None:
+def test_customer_may_change_only_holder_attributes(client: TestClient, agent: Headers, auth: TokenFactory) -> None:
     party = individual(client, agent)
     account = created(billing_account(client, agent, party))
     me = auth("customer", party=party)
     ok = client.patch(f"{BA}/{account['id']}", json={"description": "household"}, headers=me)
     assert ok.status_code == 200, ok.text
-    limit = client.patch(f"{BA}/{account['id']}", json={"creditLimit": {"unit": "EUR", "value": 1e6}},
-                         headers=me)
+    limit = client.patch(f"{BA}/{account['id']}", json={"creditLimit": {"unit": "EUR", "value": 1e6}}, headers=me)
     assert limit.status_code == 403
     assert problem_fields(limit) == ["creditLimit"]
-    owner = client.patch(f"{BA}/{account['id']}", json={"relatedParty": [party_ref(individual(
-        client, agent, "Someone"))]}, headers=me)
+    owner = client.patch(
+        f"{BA}/{account['id']}", json={"relatedParty": [party_ref(individual(client, agent, "Someone"))]}, headers=me
+    )
     assert owner.status_code == 403
     assert client.patch(f"{BA}/{account['id']}", json={"state": "active"}, headers=me).status_code == 403
     own = {"name": "n", "relatedParty": [party_ref(party)]}
@@ -136,19 +139,23 @@ def test_customer_may_change_only_holder_attributes(client: TestClient, agent: H
 # --- money ----------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("limit", "field", "rule"), [
-    ({"unit": "EUR", "value": -1}, "creditLimit.value", "money.nonNegative"),
-    ({"unit": "EURO", "value": 10}, "creditLimit.unit", "currency.iso4217"),
-    ({"unit": "XAU", "value": 10}, "creditLimit.unit", "currency.iso4217"),
-    ({"unit": "EUR", "value": "lots"}, "creditLimit.value", "type.number"),
-    ({"unit": "EUR", "value": True}, "creditLimit.value", "type.number"),
-    ({"value": 10}, "creditLimit.unit", "currency.required"),
-    ({"unit": "EUR", "value": "10.001"}, "creditLimit.value", "money.minorUnit"),
-    ({"unit": "JPY", "value": "10.5"}, "creditLimit.value", "money.minorUnit"),
-    ({"unit": "EUR", "value": "1e400"}, "creditLimit.value", "money.range"),
-])
-def test_credit_limit_validation(client: TestClient, agent: Headers, limit: dict[str, Any], field: str,
-                                 rule: str) -> None:
+@pytest.mark.parametrize(
+    ("limit", "field", "rule"),
+    [
+        ({"unit": "EUR", "value": -1}, "creditLimit.value", "money.nonNegative"),
+        ({"unit": "EURO", "value": 10}, "creditLimit.unit", "currency.iso4217"),
+        ({"unit": "XAU", "value": 10}, "creditLimit.unit", "currency.iso4217"),
+        ({"unit": "EUR", "value": "lots"}, "creditLimit.value", "type.number"),
+        ({"unit": "EUR", "value": True}, "creditLimit.value", "type.number"),
+        ({"value": 10}, "creditLimit.unit", "currency.required"),
+        ({"unit": "EUR", "value": "10.001"}, "creditLimit.value", "money.minorUnit"),
+        ({"unit": "JPY", "value": "10.5"}, "creditLimit.value", "money.minorUnit"),
+        ({"unit": "EUR", "value": "1e400"}, "creditLimit.value", "money.range"),
+    ],
+)
+def test_credit_limit_validation(
+    client: TestClient, agent: Headers, limit: dict[str, Any], field: str, rule: str
+) -> None:
     party = individual(client, agent)
     response = billing_account(client, agent, party, creditLimit=limit)
     assert response.status_code == 400, response.text
@@ -156,8 +163,7 @@ def test_credit_limit_validation(client: TestClient, agent: Headers, limit: dict
     assert client.get(BA, headers=agent).json() == []
 
 
-def test_credit_limit_is_exact_and_sets_the_currency(client: TestClient, agent: Headers,
-                                                     db: Database) -> None:
+def test_credit_limit_is_exact_and_sets_the_currency(client: TestClient, agent: Headers, db: Database) -> None:
     party = individual(client, agent)
     limit = {"unit": "kwd", "value": 123456789012.345}
     body = created(billing_account(client, agent, party, creditLimit=limit))
@@ -171,9 +177,16 @@ def test_credit_limit_is_exact_and_sets_the_currency(client: TestClient, agent: 
 
 def test_currency_statements_must_agree(client: TestClient, agent: Headers) -> None:
     party = individual(client, agent)
-    response = client.post(BA, json={
-        "name": "x", "relatedParty": [party_ref(party)], "creditLimit": {"unit": "EUR", "value": 10},
-        "paymentPlan": [{"numberOfPayments": 3, "totalAmount": {"unit": "USD", "value": 30}}]}, headers=agent)
+    response = client.post(
+        BA,
+        json={
+            "name": "x",
+            "relatedParty": [party_ref(party)],
+            "creditLimit": {"unit": "EUR", "value": 10},
+            "paymentPlan": [{"numberOfPayments": 3, "totalAmount": {"unit": "USD", "value": 30}}],
+        },
+        headers=agent,
+    )
     assert response.status_code == 400
     assert problem_fields(response) == ["paymentPlan[0].totalAmount.unit"]
 
@@ -190,8 +203,7 @@ def test_currency_cannot_change_once_billed(client: TestClient, agent: Headers, 
     assert _row(db, account["id"]).currency == "GBP"
     _mark_billed(db, account["id"])
     version = client.get(url, headers=agent).headers["ETag"]
-    locked = client.patch(url, json={"creditLimit": {"unit": "USD", "value": 500}, "description": "d"},
-                          headers=agent)
+    locked = client.patch(url, json={"creditLimit": {"unit": "USD", "value": 500}, "description": "d"}, headers=agent)
     assert locked.status_code == 409, locked.text
     assert problem_fields(locked) == ["creditLimit.unit"]
     assert locked.json()["details"][0]["rule"] == "currency.locked"
@@ -205,8 +217,9 @@ def test_currency_cannot_change_once_billed(client: TestClient, agent: Headers, 
     assert same.status_code == 200
 
 
-def test_mark_billed_sets_a_missing_currency_and_refuses_another(client: TestClient, agent: Headers,
-                                                                  admin: Headers, db: Database) -> None:
+def test_mark_billed_sets_a_missing_currency_and_refuses_another(
+    client: TestClient, agent: Headers, admin: Headers, db: Database
+) -> None:
     account = created(billing_account(client, agent, individual(client, agent)))
     _mark_billed(db, account["id"], "eur")
     assert _row(db, account["id"]).currency == "EUR"
@@ -216,8 +229,7 @@ def test_mark_billed_sets_a_missing_currency_and_refuses_another(client: TestCli
         _mark_billed(db, account["id"], "USD")
     with pytest.raises(NotFound):
         _mark_billed(db, "nope")
-    locked = client.patch(f"{BA}/{account['id']}", json={"creditLimit": {"unit": "USD", "value": 1}},
-                          headers=agent)
+    locked = client.patch(f"{BA}/{account['id']}", json={"creditLimit": {"unit": "USD", "value": 1}}, headers=agent)
     assert locked.status_code == 409
     deleted = client.delete(f"{BA}/{account['id']}", headers=admin)
     assert deleted.status_code == 409

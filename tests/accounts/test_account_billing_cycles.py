@@ -93,9 +93,21 @@ def test_payment_due_and_cycle_dates(spec: dict[str, Any], day: date) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.dictionaries(st.sampled_from(["frequency", "billingDateShift", "paymentDueDateOffset",
-                                        "mailingDateOffset", "chargeDateOffset", "creditDateOffset"]),
-                       st.one_of(st.integers(-1000, 1000), st.text(max_size=12), st.none())))
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "frequency",
+                "billingDateShift",
+                "paymentDueDateOffset",
+                "mailingDateOffset",
+                "chargeDateOffset",
+                "creditDateOffset",
+            ]
+        ),
+        st.one_of(st.integers(-1000, 1000), st.text(max_size=12), st.none()),
+    )
+)
 def test_validation_never_crashes_and_valid_specs_compute(spec: dict[str, Any]) -> None:
     problems = cycle_problems(spec)
     if not problems:
@@ -119,7 +131,9 @@ def test_examples() -> None:
     ending = {"frequency": "monthly", "validFor": {"endDateTime": "2026-06-30T00:00:00Z"}}
     with pytest.raises(CycleEnded):
         next_bill_date(ending, date(2026, 6, 1))
-    dates = cycle_dates({"frequency": "monthly", "chargeDateOffset": -2, "mailingDateOffset": 1},
-                        date(2026, 3, 1))
+    dates = cycle_dates({"frequency": "monthly", "chargeDateOffset": -2, "mailingDateOffset": 1}, date(2026, 3, 1))
     assert (dates.period_start, dates.charge_cutoff, dates.mailing_date) == (
-        date(2026, 2, 1), date(2026, 2, 27), date(2026, 3, 2))
+        date(2026, 2, 1),
+        date(2026, 2, 27),
+        date(2026, 3, 2),
+    )

@@ -24,17 +24,20 @@ def test_handler_is_registered() -> None:
     assert move_accounts_on_merge in MERGE_HANDLERS
 
 
-def test_merge_moves_accounts_and_ownership(client: TestClient, agent: Headers, db: Database,
-                                            auth: object) -> None:
+def test_merge_moves_accounts_and_ownership(client: TestClient, agent: Headers, db: Database, auth: object) -> None:
     survivor_party = individual(client, agent, "Jane", "Doe")
     loser_party = individual(client, agent, "J", "Doe")
     survivor, loser = customer(client, agent, survivor_party), customer(client, agent, loser_party, "J Doe")
     via_customer = created(billing_account(client, agent, loser["id"], "Customer"))
-    via_party = created(client.post(f"{ACCOUNTS}/partyAccount", json={
-        "name": "p", "relatedParty": [party_ref(loser_party, role="owner")]}, headers=agent))
+    via_party = created(
+        client.post(
+            f"{ACCOUNTS}/partyAccount",
+            json={"name": "p", "relatedParty": [party_ref(loser_party, role="owner")]},
+            headers=agent,
+        )
+    )
     untouched = created(billing_account(client, agent, individual(client, agent, "Other")))
-    response = client.post(f"{CUSTOMERS}/{loser['id']}/merge", json={"mergeInto": survivor["id"]},
-                           headers=agent)
+    response = client.post(f"{CUSTOMERS}/{loser['id']}/merge", json={"mergeInto": survivor["id"]}, headers=agent)
     assert response.status_code == 200, response.text
     assert response.json()["moved"]["move_accounts_on_merge"] == 2
     moved = client.get(f"{ACCOUNTS}/billingAccount/{via_customer['id']}", headers=agent).json()

@@ -33,7 +33,8 @@ def test_any_non_negative_cent_amount_is_a_valid_eur_limit(value: Decimal) -> No
 @given(st.decimals(max_value=Decimal("-0.01"), min_value=Decimal("-1e12"), places=2, allow_nan=False))
 def test_negative_limits_are_refused(value: Decimal) -> None:
     assert rules_of(money_problems({"unit": "EUR", "value": value}, "creditLimit")) == [
-        ("creditLimit.value", "money.nonNegative")]
+        ("creditLimit.value", "money.nonNegative")
+    ]
 
 
 def test_money_details() -> None:
@@ -42,7 +43,8 @@ def test_money_details() -> None:
     assert money["unit"] == "USD"
     assert money_problems({"unit": "EUR", "value": Decimal("10.500")}, "m") == []  # trailing zero is exact
     assert rules_of(money_problems({"unit": "BHD", "value": Decimal("1.2345")}, "m")) == [
-        ("m.value", "money.minorUnit")]
+        ("m.value", "money.minorUnit")
+    ]
     assert money_problems({"unit": "BHD", "value": Decimal("1.234")}, "m") == []
     assert money_problems({"unit": "EUR", "value": -5}, "balance", non_negative=False) == []
     assert money_problems({"unit": "EUR"}, "m") == []
@@ -54,12 +56,10 @@ def test_account_currency_and_consistency() -> None:
     doc: dict[str, Any] = {"characteristic": [{"name": "currency", "value": "gbp"}]}
     stated = account_currency(doc)
     assert stated is not None and (stated.code, stated.field) == ("GBP", "characteristic[0].value")
-    clash = {"creditLimit": {"unit": "EUR", "value": 1},
-             "characteristic": [{"name": "Currency", "value": "GBP"}]}
+    clash = {"creditLimit": {"unit": "EUR", "value": 1}, "characteristic": [{"name": "Currency", "value": "GBP"}]}
     assert rules_of(currency_problems(clash, None)) == [("characteristic[0].value", "currency.consistent")]
     plan = {"paymentPlan": [{"totalAmount": {"unit": "USD", "value": 3}}]}
-    assert rules_of(currency_problems(plan, "EUR")) == [
-        ("paymentPlan[0].totalAmount.unit", "currency.consistent")]
+    assert rules_of(currency_problems(plan, "EUR")) == [("paymentPlan[0].totalAmount.unit", "currency.consistent")]
     assert currency_problems(plan, None) == []
     balance = {"accountBalance": [{"amount": {"unit": "USD", "value": -3}}]}
     assert currency_problems(balance, "EUR") == []
@@ -68,9 +68,10 @@ def test_account_currency_and_consistency() -> None:
 
 
 def test_validity_periods_at_any_depth() -> None:
-    doc = {"validFor": {"startDateTime": "2026-01-01T00:00:00Z", "endDateTime": "2026-02-01T00:00:00Z"},
-           "contact": [{"validFor": {"startDateTime": "2026-01-01T00:00:00Z",
-                                     "endDateTime": "2026-01-01T00:00:00Z"}}]}
+    doc = {
+        "validFor": {"startDateTime": "2026-01-01T00:00:00Z", "endDateTime": "2026-02-01T00:00:00Z"},
+        "contact": [{"validFor": {"startDateTime": "2026-01-01T00:00:00Z", "endDateTime": "2026-01-01T00:00:00Z"}}],
+    }
     assert rules_of(all_period_problems(doc)) == [("contact[0].validFor.endDateTime", "validFor.order")]
 
 
@@ -82,8 +83,11 @@ def test_owner_index() -> None:
 
 
 def test_holder_edits() -> None:
-    old = {"name": "a", "creditLimit": {"unit": "EUR", "value": 1},
-           "billStructure": {"cycleSpecification": {"id": "c1"}}}
+    old = {
+        "name": "a",
+        "creditLimit": {"unit": "EUR", "value": 1},
+        "billStructure": {"cycleSpecification": {"id": "c1"}},
+    }
     assert holder_problems(old, {**old, "name": "b", "description": "x"}) == []
     assert [p.field for p in holder_problems(old, {**old, "creditLimit": None})] == ["creditLimit"]
     moved = {**old, "billStructure": {"cycleSpecification": {"id": "c2"}}}

@@ -21,8 +21,9 @@ def candidates(client: TestClient, headers: Headers, customer_id: str) -> list[d
 
 def test_same_email_is_a_candidate_both_ways(client: TestClient, agent: Headers) -> None:
     jane = customer(client, agent, individual(client, agent, contactMedium=[email("jane@example.org")]))
-    other = customer(client, agent, individual(client, agent, "J.", "Doe-Smith"),
-                     contactMedium=[email("Jane@Example.org")])
+    other = customer(
+        client, agent, individual(client, agent, "J.", "Doe-Smith"), contactMedium=[email("Jane@Example.org")]
+    )
     found = candidates(client, agent, other["id"])
     assert [c["customer"]["id"] for c in found] == [jane["id"]]
     assert "email" in found[0]["reasons"]
@@ -35,10 +36,13 @@ def test_same_email_is_a_candidate_both_ways(client: TestClient, agent: Headers)
 
 
 def test_same_phone_and_same_name_and_birth_date(client: TestClient, agent: Headers) -> None:
-    first = customer(client, agent, individual(client, agent, "Ann", "Lee", birthDate="1980-02-01"),
-                     contactMedium=[phone("+44 7911 123456")])
-    by_phone = customer(client, agent, individual(client, agent, "Bob", "Brown"),
-                        contactMedium=[phone("07911 123456")])
+    first = customer(
+        client,
+        agent,
+        individual(client, agent, "Ann", "Lee", birthDate="1980-02-01"),
+        contactMedium=[phone("+44 7911 123456")],
+    )
+    by_phone = customer(client, agent, individual(client, agent, "Bob", "Brown"), contactMedium=[phone("07911 123456")])
     by_name = customer(client, agent, individual(client, agent, "Ann", "Lee", birthDate="1980-02-01"))
     assert "phone" in candidates(client, agent, by_phone["id"])[0]["reasons"]
     assert "name+birth-date" in candidates(client, agent, by_name["id"])[0]["reasons"]
@@ -49,14 +53,23 @@ def test_same_phone_and_same_name_and_birth_date(client: TestClient, agent: Head
 
 
 def test_unrelated_customer_is_not_a_candidate(client: TestClient, agent: Headers, db: Database) -> None:
-    customer(client, agent, individual(client, agent, "Ann", "Lee", birthDate="1980-02-01",
-                                       contactMedium=[email("ann@example.org")]))
-    stranger = customer(client, agent, individual(client, agent, "Zed", "Quinn", birthDate="1990-07-07",
-                                                  contactMedium=[email("zed@example.net")]))
+    customer(
+        client,
+        agent,
+        individual(client, agent, "Ann", "Lee", birthDate="1980-02-01", contactMedium=[email("ann@example.org")]),
+    )
+    stranger = customer(
+        client,
+        agent,
+        individual(client, agent, "Zed", "Quinn", birthDate="1990-07-07", contactMedium=[email("zed@example.net")]),
+    )
     assert candidates(client, agent, stranger["id"]) == []
     with db.session() as session:
-        keys = set(session.execute(select(CustomerMatchKey.key).where(
-            CustomerMatchKey.customer_id == stranger["id"])).scalars())
+        keys = set(
+            session.execute(
+                select(CustomerMatchKey.key).where(CustomerMatchKey.customer_id == stranger["id"])
+            ).scalars()
+        )
     assert "email:zed@example.net" in keys
     assert "namedob:quinn zed|1990-07-07" in keys
 
@@ -78,23 +91,23 @@ def test_two_customers_of_one_party_score_one(client: TestClient, agent: Headers
 
 def test_patching_contact_data_updates_keys_and_candidates(client: TestClient, agent: Headers) -> None:
     jane = customer(client, agent, individual(client, agent, contactMedium=[email("jane@example.org")]))
-    bob = customer(client, agent, individual(client, agent, "Bob", "Brown"),
-                   contactMedium=[email("bob@example.org")])
+    bob = customer(client, agent, individual(client, agent, "Bob", "Brown"), contactMedium=[email("bob@example.org")])
     assert candidates(client, agent, bob["id"]) == []
-    patched = client.patch(f"{CUSTOMERS}/{bob['id']}", headers=agent,
-                           json={"contactMedium": [email("jane@example.org")]})
+    patched = client.patch(
+        f"{CUSTOMERS}/{bob['id']}", headers=agent, json={"contactMedium": [email("jane@example.org")]}
+    )
     assert patched.status_code == 200, patched.text
     assert [c["customer"]["id"] for c in candidates(client, agent, bob["id"])] == [jane["id"]]
     assert [c["customer"]["id"] for c in candidates(client, agent, jane["id"])] == [bob["id"]]
-    again = client.patch(f"{CUSTOMERS}/{bob['id']}", headers=agent,
-                         json={"contactMedium": [email("robert@example.org")]})
+    again = client.patch(
+        f"{CUSTOMERS}/{bob['id']}", headers=agent, json={"contactMedium": [email("robert@example.org")]}
+    )
     assert again.status_code == 200
     assert candidates(client, agent, bob["id"]) == []
     assert candidates(client, agent, jane["id"]) == []
 
 
-def test_candidates_need_a_staff_role_and_a_known_customer(client: TestClient, agent: Headers,
-                                                          auth: Auth) -> None:
+def test_candidates_need_a_staff_role_and_a_known_customer(client: TestClient, agent: Headers, auth: Auth) -> None:
     party = individual(client, agent)
     mine = customer(client, agent, party)
     token = auth("customer", party=party["id"])
@@ -106,26 +119,33 @@ def test_candidates_need_a_staff_role_and_a_known_customer(client: TestClient, a
 
 def test_invalid_customer_contact_medium_is_refused(client: TestClient, agent: Headers) -> None:
     party = individual(client, agent)
-    response = client.post(CUSTOMERS, headers=agent, json={
-        "name": "Jane", "engagedParty": {"id": party["id"], "@referredType": "Individual"},
-        "contactMedium": [email("not-an-address")]})
+    response = client.post(
+        CUSTOMERS,
+        headers=agent,
+        json={
+            "name": "Jane",
+            "engagedParty": {"id": party["id"], "@referredType": "Individual"},
+            "contactMedium": [email("not-an-address")],
+        },
+    )
     assert response.status_code == 400
     assert response.json()["details"][0]["field"] == "contactMedium[0].characteristic.emailAddress"
     created = customer(client, agent, party, contactMedium=[phone("07400 123456")])
     assert created["contactMedium"][0]["characteristic"]["phoneNumber"] == "+447400123456"
-    bad_patch = client.patch(f"{CUSTOMERS}/{created['id']}", headers=agent,
-                             json={"contactMedium": [phone("12")]})
+    bad_patch = client.patch(f"{CUSTOMERS}/{created['id']}", headers=agent, json={"contactMedium": [phone("12")]})
     assert bad_patch.status_code == 400
     assert bad_patch.json()["details"][0]["field"] == "contactMedium[0].characteristic.phoneNumber"
 
 
 def test_changing_the_party_re_runs_detection(client: TestClient, agent: Headers) -> None:
-    jane = customer(client, agent, individual(client, agent, "Jane", "Doe",
-                                              contactMedium=[email("jane@example.org")]))
+    jane = customer(client, agent, individual(client, agent, "Jane", "Doe", contactMedium=[email("jane@example.org")]))
     party = individual(client, agent, "Zed", "Quinn", contactMedium=[email("zed@example.net")])
     zed = customer(client, agent, party)
     assert candidates(client, agent, zed["id"]) == []
-    changed = client.patch(f"/tmf-api/party/v4/individual/{party['id']}",
-                           json={"contactMedium": [email("jane@example.org")]}, headers=agent)
+    changed = client.patch(
+        f"/tmf-api/party/v4/individual/{party['id']}",
+        json={"contactMedium": [email("jane@example.org")]},
+        headers=agent,
+    )
     assert changed.status_code == 200, changed.text
     assert [c["customer"]["id"] for c in candidates(client, agent, zed["id"])] == [jane["id"]]

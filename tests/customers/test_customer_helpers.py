@@ -29,35 +29,41 @@ def phone(number: str, **extra: Any) -> dict[str, Any]:
 
 
 def postal(street: str, city: str, country: str = "GB", **extra: Any) -> dict[str, Any]:
-    return {"mediumType": "postalAddress",
-            "characteristic": {"street1": street, "city": city, "postCode": "SW1A 1AA", "country": country},
-            **extra}
+    return {
+        "mediumType": "postalAddress",
+        "characteristic": {"street1": street, "city": city, "postCode": "SW1A 1AA", "country": country},
+        **extra,
+    }
 
 
 def passport(number: str = "X1234567") -> dict[str, Any]:
     return {"identificationType": "passport", "identificationId": number}
 
 
-def individual(client: TestClient, headers: Headers, given: str = "Jane", family: str = "Doe",
-               **fields: Any) -> dict[str, Any]:
+def individual(
+    client: TestClient, headers: Headers, given: str = "Jane", family: str = "Doe", **fields: Any
+) -> dict[str, Any]:
     body = {"givenName": given, "familyName": family, **fields}
     response = client.post(f"{PARTY}/individual", json=body, headers=headers)
     assert response.status_code == 201, response.text
     return dict(response.json())
 
 
-def organization(client: TestClient, headers: Headers, name: str = "Acme Ltd",
-                 **fields: Any) -> dict[str, Any]:
+def organization(client: TestClient, headers: Headers, name: str = "Acme Ltd", **fields: Any) -> dict[str, Any]:
     body = {"name": name, "tradingName": name, **fields}
     response = client.post(f"{PARTY}/organization", json=body, headers=headers)
     assert response.status_code == 201, response.text
     return dict(response.json())
 
 
-def customer(client: TestClient, headers: Headers, party: dict[str, Any], name: str | None = None,
-             **fields: Any) -> dict[str, Any]:
-    body = {"name": name or party.get("givenName") or party.get("name") or "Customer",
-            "engagedParty": {"id": party["id"], "@referredType": party["@type"]}, **fields}
+def customer(
+    client: TestClient, headers: Headers, party: dict[str, Any], name: str | None = None, **fields: Any
+) -> dict[str, Any]:
+    body = {
+        "name": name or party.get("givenName") or party.get("name") or "Customer",
+        "engagedParty": {"id": party["id"], "@referredType": party["@type"]},
+        **fields,
+    }
     response = client.post(CUSTOMERS, json=body, headers=headers)
     assert response.status_code == 201, response.text
     return dict(response.json())

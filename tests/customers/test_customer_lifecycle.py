@@ -23,8 +23,11 @@ def post(client: TestClient, headers: Headers, customer_id: str, action: str, **
 
 def runs(db: Database, process_id: str) -> int:
     with db.session() as session:
-        return int(session.execute(select(func.count()).select_from(ProcessRun)
-                                   .where(ProcessRun.process_id == process_id)).scalar_one())
+        return int(
+            session.execute(
+                select(func.count()).select_from(ProcessRun).where(ProcessRun.process_id == process_id)
+            ).scalar_one()
+        )
 
 
 def read(client: TestClient, headers: Headers, customer_id: str) -> tuple[dict[str, Any], str]:
@@ -78,8 +81,9 @@ def test_illegal_transitions_are_409_and_change_nothing(client: TestClient, agen
 
 
 def test_suspend_then_reestablish_keeps_the_period(client: TestClient, agent: Headers) -> None:
-    created = customer(client, agent, individual(client, agent), status="approved",
-                       validFor={"startDateTime": "2024-01-01T00:00:00Z"})
+    created = customer(
+        client, agent, individual(client, agent), status="approved", validFor={"startDateTime": "2024-01-01T00:00:00Z"}
+    )
     suspended = client.patch(f"{CUSTOMERS}/{created['id']}", json={"status": "suspended"}, headers=agent)
     assert suspended.status_code == 200
     back = post(client, agent, created["id"], "reestablish")
@@ -92,8 +96,9 @@ def test_suspend_then_reestablish_keeps_the_period(client: TestClient, agent: He
 
 def test_patch_transitions_run_the_same_rules(client: TestClient, agent: Headers, db: Database) -> None:
     created = customer(client, agent, individual(client, agent), status="approved")
-    ended = client.patch(f"{CUSTOMERS}/{created['id']}", headers=agent,
-                         json={"status": "terminated", "statusReason": "asked"})
+    ended = client.patch(
+        f"{CUSTOMERS}/{created['id']}", headers=agent, json={"status": "terminated", "statusReason": "asked"}
+    )
     assert ended.status_code == 200, ended.text
     assert ended.json()["validFor"]["endDateTime"]
     assert runs(db, "1.3.4.4") == 1
@@ -103,8 +108,9 @@ def test_patch_transitions_run_the_same_rules(client: TestClient, agent: Headers
     assert runs(db, "1.3.4.3") == 1
 
 
-def test_a_guard_refuses_termination(client: TestClient, agent: Headers, db: Database,
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_guard_refuses_termination(
+    client: TestClient, agent: Headers, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
     created = customer(client, agent, individual(client, agent), status="approved")
     seen: list[str] = []
 

@@ -31,20 +31,27 @@ def merge(client: TestClient, headers: Headers, loser: str, survivor: str, **ext
 @pytest.fixture
 def trio(client: TestClient, agent: Headers) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """survivor and loser share an e-mail; third shares only the loser's phone."""
-    survivor = customer(client, agent, individual(client, agent, "Jane", "Doe"),
-                        contactMedium=[email("jane@example.org", preferred=True)],
-                        account=[{"id": "acc-1", "name": "main"}])
-    loser = customer(client, agent, individual(client, agent, "Jane", "Doe-Smith"),
-                     contactMedium=[email("jane@example.org"), phone("+447911123456", preferred=True)],
-                     account=[{"id": "acc-2", "name": "second"}])
-    third = customer(client, agent, individual(client, agent, "Tom", "Third"),
-                     contactMedium=[phone("07911 123456")])
+    survivor = customer(
+        client,
+        agent,
+        individual(client, agent, "Jane", "Doe"),
+        contactMedium=[email("jane@example.org", preferred=True)],
+        account=[{"id": "acc-1", "name": "main"}],
+    )
+    loser = customer(
+        client,
+        agent,
+        individual(client, agent, "Jane", "Doe-Smith"),
+        contactMedium=[email("jane@example.org"), phone("+447911123456", preferred=True)],
+        account=[{"id": "acc-2", "name": "second"}],
+    )
+    third = customer(client, agent, individual(client, agent, "Tom", "Third"), contactMedium=[phone("07911 123456")])
     return survivor, loser, third
 
 
-def test_merge_moves_references_and_closes_the_loser(client: TestClient, agent: Headers, db: Database,
-                                                     trio: tuple[dict[str, Any], ...],
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_merge_moves_references_and_closes_the_loser(
+    client: TestClient, agent: Headers, db: Database, trio: tuple[dict[str, Any], ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
     survivor, loser, third = trio
     calls: list[tuple[str, str]] = []
 
@@ -64,12 +71,17 @@ def test_merge_moves_references_and_closes_the_loser(client: TestClient, agent: 
     assert number_of(survivor) in merged["statusReason"] and survivor["id"] in merged["statusReason"]
     assert "same person" in merged["statusReason"]
     assert merged["validFor"]["endDateTime"]
-    assert body["moved"] == {"contactMedium": 1, "account": 1, "agreement": 0, "paymentMethod": 0,
-                             "duplicateCandidates": 1, "move_orders": 3}
+    assert body["moved"] == {
+        "contactMedium": 1,
+        "account": 1,
+        "agreement": 0,
+        "paymentMethod": 0,
+        "duplicateCandidates": 1,
+        "move_orders": 3,
+    }
     assert calls == [(loser["id"], survivor["id"])]
     phones = [m for m in kept["contactMedium"] if m["mediumType"] == "phone"]
-    assert phones == [{"mediumType": "phone", "characteristic": {"phoneNumber": "+447911123456"},
-                       "preferred": False}]
+    assert phones == [{"mediumType": "phone", "characteristic": {"phoneNumber": "+447911123456"}, "preferred": False}]
     assert len([m for m in kept["contactMedium"] if m["mediumType"] == "email"]) == 1
     assert {a["id"] for a in kept["account"]} == {"acc-1", "acc-2"}
 
@@ -102,8 +114,9 @@ def _snapshot(client: TestClient, headers: Headers, db: Database, ids: list[str]
     return [[(d.json(), d.headers["ETag"]) for d in docs], candidates, [len(events(db, i)) for i in ids]]
 
 
-def test_refused_merges_change_nothing(client: TestClient, agent: Headers, db: Database,
-                                       trio: tuple[dict[str, Any], ...]) -> None:
+def test_refused_merges_change_nothing(
+    client: TestClient, agent: Headers, db: Database, trio: tuple[dict[str, Any], ...]
+) -> None:
     survivor, loser, third = trio
     ids = [survivor["id"], loser["id"], third["id"]]
     before = _snapshot(client, agent, db, ids)
@@ -137,8 +150,9 @@ def test_refused_merges_change_nothing(client: TestClient, agent: Headers, db: D
     assert final[0][:2] == after_first[0][:2]
 
 
-def test_merge_is_idempotent_with_a_key_and_staff_only(client: TestClient, agent: Headers, auth: Auth,
-                                                       trio: tuple[dict[str, Any], ...]) -> None:
+def test_merge_is_idempotent_with_a_key_and_staff_only(
+    client: TestClient, agent: Headers, auth: Auth, trio: tuple[dict[str, Any], ...]
+) -> None:
     survivor, loser, _ = trio
     party_token = auth("customer", party=loser["engagedParty"]["id"])
     assert merge(client, party_token, loser["id"], survivor["id"]).status_code == 403

@@ -55,8 +55,11 @@ def test_lookup_by_number_rejects_bad_check_digit_and_unknown(client: TestClient
     wrong = number[:-1] + str((int(number[-1]) + 1) % 10)
     bad = client.get(f"{CUSTOMERS}/byNumber/{wrong}", headers=agent)
     assert bad.status_code == 400
-    assert bad.json()["details"][0] == {"field": "number", "rule": "customerNumber.checkDigit",
-                                        "message": bad.json()["details"][0]["message"]}
+    assert bad.json()["details"][0] == {
+        "field": "number",
+        "rule": "customerNumber.checkDigit",
+        "message": bad.json()["details"][0]["message"],
+    }
     shape = client.get(f"{CUSTOMERS}/byNumber/X123", headers=agent)
     assert shape.status_code == 400
     assert shape.json()["details"][0]["rule"] == "customerNumber.format"
@@ -65,8 +68,9 @@ def test_lookup_by_number_rejects_bad_check_digit_and_unknown(client: TestClient
     assert unknown.json()["code"] == "ERR_NOT_FOUND"
 
 
-def test_lookup_by_number_hides_other_parties_from_customer_tokens(client: TestClient, agent: Headers,
-                                                                  auth: Auth) -> None:
+def test_lookup_by_number_hides_other_parties_from_customer_tokens(
+    client: TestClient, agent: Headers, auth: Auth
+) -> None:
     mine = individual(client, agent)
     other = customer(client, agent, individual(client, agent, "Otto", "Other"))
     token = auth("customer", party=mine["id"])
@@ -76,30 +80,42 @@ def test_lookup_by_number_hides_other_parties_from_customer_tokens(client: TestC
 
 def test_customer_number_is_read_only(client: TestClient, agent: Headers) -> None:
     party = individual(client, agent)
-    given = client.post(CUSTOMERS, json={
-        "name": "Jane", "engagedParty": {"id": party["id"], "@referredType": "Individual"},
-        "characteristic": [{"name": "customerNumber", "value": "C0000000013"}]}, headers=agent)
+    given = client.post(
+        CUSTOMERS,
+        json={
+            "name": "Jane",
+            "engagedParty": {"id": party["id"], "@referredType": "Individual"},
+            "characteristic": [{"name": "customerNumber", "value": "C0000000013"}],
+        },
+        headers=agent,
+    )
     assert given.status_code == 400
     assert error_fields(given) == ["characteristic[0].name"]
 
     created = customer(client, agent, party)
     number = number_of(created)
-    changed = client.patch(f"{CUSTOMERS}/{created['id']}", headers=agent, json={
-        "characteristic": [{"name": "customerNumber", "valueType": "string", "value": "C0000000021"}]})
+    changed = client.patch(
+        f"{CUSTOMERS}/{created['id']}",
+        headers=agent,
+        json={"characteristic": [{"name": "customerNumber", "valueType": "string", "value": "C0000000021"}]},
+    )
     assert changed.status_code == 400
     assert changed.json()["details"][0]["rule"] == "readOnly"
     assert changed.json()["details"][0]["field"] == "characteristic.customerNumber"
-    json_patch = client.patch(f"{CUSTOMERS}/{created['id']}", headers={
-        **agent, "Content-Type": "application/json-patch+json"},
-        content=b'[{"op": "replace", "path": "/characteristic/0/value", "value": "C0000000021"}]')
+    json_patch = client.patch(
+        f"{CUSTOMERS}/{created['id']}",
+        headers={**agent, "Content-Type": "application/json-patch+json"},
+        content=b'[{"op": "replace", "path": "/characteristic/0/value", "value": "C0000000021"}]',
+    )
     assert json_patch.status_code == 400
     unchanged = client.get(f"{CUSTOMERS}/{created['id']}", headers=agent).json()
     assert number_of(unchanged) == number
     assert unchanged["characteristic"] == created["characteristic"]
 
     # leaving the number out of a new characteristic list keeps it
-    kept = client.patch(f"{CUSTOMERS}/{created['id']}", headers=agent,
-                        json={"characteristic": [{"name": "segment", "value": "gold"}]})
+    kept = client.patch(
+        f"{CUSTOMERS}/{created['id']}", headers=agent, json={"characteristic": [{"name": "segment", "value": "gold"}]}
+    )
     assert kept.status_code == 200, kept.text
     assert number_of(kept.json()) == number
     assert {"name": "segment", "value": "gold"} in kept.json()["characteristic"]
@@ -142,8 +158,9 @@ def test_rolled_back_number_is_given_back(db: Database) -> None:
         assert repository.next_sequence(session, "test-rollback") == first + 1
 
 
-def test_concurrent_creates_get_unique_numbers_and_find_each_other(client: TestClient, agent: Headers,
-                                                                    db: Database) -> None:
+def test_concurrent_creates_get_unique_numbers_and_find_each_other(
+    client: TestClient, agent: Headers, db: Database
+) -> None:
     from openbss.core.security import Principal
     from openbss.core.settings import get_settings
     from openbss.customers.api import CUSTOMER

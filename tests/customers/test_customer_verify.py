@@ -23,8 +23,12 @@ from openbss.customers.verification import verification_policy
 
 
 def complete_person(client: TestClient, agent: Headers, **overrides: Any) -> dict[str, Any]:
-    fields: dict[str, Any] = {"birthDate": "1980-02-01", "individualIdentification": [passport()],
-                              "contactMedium": [email("jane@example.org")], **overrides}
+    fields: dict[str, Any] = {
+        "birthDate": "1980-02-01",
+        "individualIdentification": [passport()],
+        "contactMedium": [email("jane@example.org")],
+        **overrides,
+    }
     return individual(client, agent, **fields)
 
 
@@ -32,8 +36,7 @@ def verify(client: TestClient, headers: Headers, customer_id: str) -> Any:
     return client.post(f"{CUSTOMERS}/{customer_id}/verify", headers=headers)
 
 
-def test_passed_verification_approves_an_initialized_customer(client: TestClient, agent: Headers,
-                                                              db: Database) -> None:
+def test_passed_verification_approves_an_initialized_customer(client: TestClient, agent: Headers, db: Database) -> None:
     created = customer(client, agent, complete_person(client, agent))
     response = verify(client, agent, created["id"])
     assert response.status_code == 200, response.text
@@ -56,8 +59,11 @@ def test_passed_verification_approves_an_initialized_customer(client: TestClient
     assert history.status_code == 200
     assert [h["id"] for h in history.json()] == [outcome["id"]]
 
-    tamper = client.patch(f"{CUSTOMERS}/{created['id']}", headers=agent, json={"characteristic": [
-        {"name": "verificationStatus", "value": "failed"}]})
+    tamper = client.patch(
+        f"{CUSTOMERS}/{created['id']}",
+        headers=agent,
+        json={"characteristic": [{"name": "verificationStatus", "value": "failed"}]},
+    )
     assert tamper.status_code == 400
 
 
@@ -76,8 +82,9 @@ def test_failed_verification_gives_reasons_and_keeps_the_status(client: TestClie
     assert characteristic(stored, "verificationStatus") == "failed"
 
     # the customer's own contact medium counts; a second run passes the contact check
-    patched = client.patch(f"{CUSTOMERS}/{created['id']}", json={"contactMedium": [email("j@example.org")]},
-                           headers=agent)
+    patched = client.patch(
+        f"{CUSTOMERS}/{created['id']}", json={"contactMedium": [email("j@example.org")]}, headers=agent
+    )
     assert patched.status_code == 200
     second = verify(client, agent, created["id"]).json()
     assert second["failedRules"] == ["identity.document"]
@@ -85,8 +92,7 @@ def test_failed_verification_gives_reasons_and_keeps_the_status(client: TestClie
     assert [h["id"] for h in history] == [second["id"], outcome["id"]]
 
 
-def test_policy_comes_from_the_environment(client: TestClient, agent: Headers,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_policy_comes_from_the_environment(client: TestClient, agent: Headers, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENBSS_VERIFY_MIN_AGE", "120")
     created = customer(client, agent, complete_person(client, agent))
     outcome = verify(client, agent, created["id"]).json()
@@ -97,8 +103,9 @@ def test_policy_comes_from_the_environment(client: TestClient, agent: Headers,
 
 
 def test_policy_parsing() -> None:
-    policy = verification_policy({"OPENBSS_VERIFY_ACCEPTED_DOCUMENTS": "passport, idCard",
-                                  "OPENBSS_VERIFY_REQUIRE_EMAIL": "yes"})
+    policy = verification_policy(
+        {"OPENBSS_VERIFY_ACCEPTED_DOCUMENTS": "passport, idCard", "OPENBSS_VERIFY_REQUIRE_EMAIL": "yes"}
+    )
     assert policy.accepted_identification_types == frozenset({"passport", "idCard"})
     assert policy.require_valid_email is True
     anything = verification_policy({"OPENBSS_VERIFY_ACCEPTED_DOCUMENTS": "*"})

@@ -26,20 +26,28 @@ from openbss.customers.models import CustomerRow
 from openbss.tmf.context import Context
 
 
-def billing_account(client: TestClient, headers: Headers, name: str, party_id: str,
-                    referred: str = "Individual") -> dict[str, Any]:
-    response = client.post(f"{ACCOUNTS}/billingAccount", headers=headers, json={
-        "name": name, "relatedParty": [{"id": party_id, "role": "owner", "@referredType": referred}]})
+def billing_account(
+    client: TestClient, headers: Headers, name: str, party_id: str, referred: str = "Individual"
+) -> dict[str, Any]:
+    response = client.post(
+        f"{ACCOUNTS}/billingAccount",
+        headers=headers,
+        json={"name": name, "relatedParty": [{"id": party_id, "role": "owner", "@referredType": referred}]},
+    )
     assert response.status_code == 201, response.text
     return dict(response.json())
 
 
 def test_view_gathers_customer_party_contacts_accounts_and_more(client: TestClient, agent: Headers) -> None:
-    party = individual(client, agent, birthDate="1980-02-01", individualIdentification=[passport()],
-                       contactMedium=[email("jane@example.org"), postal("1 High St", "London")])
+    party = individual(
+        client,
+        agent,
+        birthDate="1980-02-01",
+        individualIdentification=[passport()],
+        contactMedium=[email("jane@example.org"), postal("1 High St", "London")],
+    )
     jane = customer(client, agent, party, contactMedium=[email("JANE@example.org"), phone("+447911123456")])
-    twin = customer(client, agent, individual(client, agent, "J", "Twin"),
-                    contactMedium=[phone("07911 123456")])
+    twin = customer(client, agent, individual(client, agent, "J", "Twin"), contactMedium=[phone("07911 123456")])
     account = billing_account(client, agent, "Jane main", party["id"])
     billing_account(client, agent, "Someone else", twin["engagedParty"]["id"])
     assert client.post(f"{CUSTOMERS}/{jane['id']}/verify", headers=agent).status_code == 200
@@ -54,15 +62,15 @@ def test_view_gathers_customer_party_contacts_accounts_and_more(client: TestClie
     assert body["party"]["id"] == party["id"]
     assert body["party"]["href"].endswith(f"/tmf-api/party/v4/individual/{party['id']}")
     media = {(m["mediumType"], tuple(m["source"])) for m in body["contactMedium"]}
-    assert media == {("email", ("customer", "party")), ("phone", ("customer",)),
-                     ("postalAddress", ("party",))}
+    assert media == {("email", ("customer", "party")), ("phone", ("customer",)), ("postalAddress", ("party",))}
     assert [a["id"] for a in body["accounts"]] == [account["id"]]
     assert [c["customer"]["id"] for c in body["duplicateCandidates"]] == [twin["id"]]
     assert body["lastVerification"]["passed"] is True
 
 
-def test_view_lists_accounts_naming_the_customer_itself(client: TestClient, agent: Headers,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_view_lists_accounts_naming_the_customer_itself(
+    client: TestClient, agent: Headers, monkeypatch: pytest.MonkeyPatch
+) -> None:
     org = organization(client, agent, "Acme Ltd")
     acme = customer(client, agent, org)
     monkeypatch.setenv("OPENBSS_REFERENCE_CHECK", "off")
@@ -90,8 +98,7 @@ def test_customer_token_sees_only_its_own_view(client: TestClient, agent: Header
     assert client.get("/customer360/no-such-id", headers=agent).status_code == 404
 
 
-def test_registered_sections_appear(client: TestClient, agent: Headers,
-                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_registered_sections_appear(client: TestClient, agent: Headers, monkeypatch: pytest.MonkeyPatch) -> None:
     created = customer(client, agent, individual(client, agent))
 
     def products(ctx: Context, row: CustomerRow) -> list[str]:
@@ -106,13 +113,19 @@ def test_registered_sections_appear(client: TestClient, agent: Headers,
 
 
 def test_engaged_party_must_exist(client: TestClient, agent: Headers) -> None:
-    response = client.post(CUSTOMERS, headers=agent, json={
-        "name": "Ghost", "engagedParty": {"id": "no-such-party", "@referredType": "Individual"}})
+    response = client.post(
+        CUSTOMERS,
+        headers=agent,
+        json={"name": "Ghost", "engagedParty": {"id": "no-such-party", "@referredType": "Individual"}},
+    )
     assert response.status_code == 400
     assert response.json()["details"][0]["field"] == "engagedParty.id"
     created = customer(client, agent, individual(client, agent))
-    patched = client.patch(f"{CUSTOMERS}/{created['id']}", headers=agent,
-                           json={"engagedParty": {"id": "no-such-party", "@referredType": "Individual"}})
+    patched = client.patch(
+        f"{CUSTOMERS}/{created['id']}",
+        headers=agent,
+        json={"engagedParty": {"id": "no-such-party", "@referredType": "Individual"}},
+    )
     assert patched.status_code == 400
     assert patched.json()["details"][0]["field"] == "engagedParty.id"
     missing = client.post(CUSTOMERS, headers=agent, json={"name": "No party"})

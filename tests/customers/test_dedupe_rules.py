@@ -135,9 +135,7 @@ def test_full_name_fallback_drops_honorifics() -> None:
 
 
 def test_default_region_reads_national_phone_numbers() -> None:
-    assert identity_profile(person(contactMedium=with_phone("(202) 555-0143")), "US").phones == {
-        "+12025550143"
-    }
+    assert identity_profile(person(contactMedium=with_phone("(202) 555-0143")), "US").phones == {"+12025550143"}
     assert identity_profile(person(contactMedium=with_phone("(202) 555-0143"))).phones == frozenset()
 
 
@@ -319,11 +317,8 @@ profiles = st.builds(
             "givenName": given_name,
             "familyName": family,
             "birthDate": born.isoformat() if born else None,
-            "contactMedium": ([*with_email(email)] if email else [])
-            + ([*with_phone(phone)] if phone else []),
-            "individualIdentification": (
-                [{"identificationType": "VAT", "identificationId": tax}] if tax else []
-            ),
+            "contactMedium": ([*with_email(email)] if email else []) + ([*with_phone(phone)] if phone else []),
+            "individualIdentification": ([{"identificationType": "VAT", "identificationId": tax}] if tax else []),
         }
     ),
     names,

@@ -181,9 +181,7 @@ def test_accepted_types_compare_loosely() -> None:
     assert verify(doc, None, POLICY, TODAY).passed
 
 
-@pytest.mark.parametrize(
-    "overrides", [{"status": "deceaded"}, {"status": "Deceased"}, {"deathDate": "2024-01-01"}]
-)
+@pytest.mark.parametrize("overrides", [{"status": "deceaded"}, {"status": "Deceased"}, {"deathDate": "2024-01-01"}])
 def test_deceased_individual_fails(overrides: dict[str, Any]) -> None:
     outcome = verify(person(**overrides), None, POLICY, TODAY)
     assert failed(outcome) == {"party.active"}
@@ -239,9 +237,7 @@ def test_required_phone_uses_postal_country_as_region() -> None:
     assert "contact.phone" in failed(verify(person(), None, policy, TODAY))
     local = person(contactMedium=[address("GB"), phone("07911 123456")])
     assert verify(local, None, policy, TODAY).passed
-    assert "contact.phone" in failed(
-        verify(person(contactMedium=[phone("07911 123456")]), None, policy, TODAY)
-    )
+    assert "contact.phone" in failed(verify(person(contactMedium=[phone("07911 123456")]), None, policy, TODAY))
     assert verify(
         person(contactMedium=[phone("07911 123456")]),
         None,
@@ -268,14 +264,10 @@ def test_organisation_with_valid_vat_passes() -> None:
 
 
 def test_organisation_with_bad_vat_checksum_fails() -> None:
-    bad = company(
-        organizationIdentification=[{"identificationType": "VAT", "identificationId": "DE136695977"}]
-    )
+    bad = company(organizationIdentification=[{"identificationType": "VAT", "identificationId": "DE136695977"}])
     outcome = verify(bad, None, POLICY, TODAY)
     assert failed(outcome) == {"party.data", "organisation.registration"}
-    relaxed = VerificationPolicy(
-        organisation_requires_valid_id=False, required_rules=DEFAULT_REQUIRED - {"party.data"}
-    )
+    relaxed = VerificationPolicy(organisation_requires_valid_id=False, required_rules=DEFAULT_REQUIRED - {"party.data"})
     relaxed_outcome = verify(bad, None, relaxed, TODAY)
     assert relaxed_outcome.passed
     assert not result(relaxed_outcome, "organisation.registration").required
@@ -299,9 +291,7 @@ def test_unknown_scheme_company_id_is_accepted_untouched() -> None:
     assert verify(org, None, POLICY, TODAY).passed
 
 
-@pytest.mark.parametrize(
-    "overrides", [{"status": "closed"}, {"existsDuring": {"endDateTime": "2024-06-14T00:00:00Z"}}]
-)
+@pytest.mark.parametrize("overrides", [{"status": "closed"}, {"existsDuring": {"endDateTime": "2024-06-14T00:00:00Z"}}])
 def test_closed_organisation_fails(overrides: dict[str, Any]) -> None:
     assert failed(verify(company(**overrides), None, POLICY, TODAY)) == {"party.active"}
 

@@ -48,9 +48,7 @@ class WorkerProcesses:
         return process
 
     def logs(self) -> str:
-        return "\n".join(
-            f"--- {p.name}\n{p.read_text(errors='replace')[-3000:]}" for p in self.log_dir.glob("*.log")
-        )
+        return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-3000:]}" for p in self.log_dir.glob("*.log"))
 
     def kill_all(self) -> None:
         for process in self.processes.values():

@@ -20,9 +20,7 @@ from openbss.events.signing import verify_signature
 
 
 def _create_individual(client: TestClient, headers: dict[str, str], given: str, family: str = "Doe") -> str:
-    response = client.post(
-        f"{PARTY}/individual", json={"givenName": given, "familyName": family}, headers=headers
-    )
+    response = client.post(f"{PARTY}/individual", json={"givenName": given, "familyName": family}, headers=headers)
     assert response.status_code == 201, response.text
     return str(response.json()["id"])
 
@@ -66,9 +64,7 @@ def test_create_and_patch_reach_the_subscriber_signed_and_in_order(
         assert verify_signature(WEBHOOK_SECRET, signature, request.body, now=clock.now())
         assert not verify_signature("another-secret", signature, request.body, now=clock.now())
         assert not verify_signature(WEBHOOK_SECRET, signature, request.body + b" ", now=clock.now())
-    assert [(d.status, d.attempts, d.last_status_code) for d in _deliveries(db)] == [
-        ("delivered", 1, 200)
-    ] * 2
+    assert [(d.status, d.attempts, d.last_status_code) for d in _deliveries(db)] == [("delivered", 1, 200)] * 2
     # nothing is sent twice by further passes
     assert dispatch_once(db, dispatch_settings).attempts == 0
     assert len(listener.received) == 2
@@ -84,16 +80,11 @@ def test_subscription_query_filters_by_event_type_and_event_path(
 ) -> None:
     subscribe(listener.url("/changes"), "eventType=IndividualAttributeValueChangeEvent")
     subscribe(listener.url("/ann-or-bob"), "event.individual.givenName=Ann,Bob")
-    subscribe(
-        listener.url("/created-does"), "eventType=IndividualCreateEvent&event.individual.familyName=Doe"
-    )
+    subscribe(listener.url("/created-does"), "eventType=IndividualCreateEvent&event.individual.familyName=Doe")
     subscribe(listener.url("/nothing"), "eventType=CustomerCreateEvent")
     ann = _create_individual(client, agent, "Ann", "Smith")
     _create_individual(client, agent, "Carl", "Doe")
-    assert (
-        client.patch(f"{PARTY}/individual/{ann}", json={"familyName": "Jones"}, headers=agent).status_code
-        == 200
-    )
+    assert client.patch(f"{PARTY}/individual/{ann}", json={"familyName": "Jones"}, headers=agent).status_code == 200
 
     dispatch_once(db, dispatch_settings)
 
@@ -142,9 +133,7 @@ def test_failed_delivery_is_retried_after_the_backoff_and_delivered_once(
     [delivery] = _deliveries(db)
     assert (delivery.status, delivery.attempts) == ("delivered", 2)
     with db.session() as session:
-        attempts = list(
-            session.execute(select(DeliveryAttempt.status_code).order_by(DeliveryAttempt.id)).scalars()
-        )
+        attempts = list(session.execute(select(DeliveryAttempt.status_code).order_by(DeliveryAttempt.id)).scalars())
     assert attempts == [500, 200]
 
 

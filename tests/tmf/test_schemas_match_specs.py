@@ -255,8 +255,7 @@ def test_model_matches_definition(api: str, definition_name: str) -> None:
     assert set(fields) - DOCUMENTED_EXTENSIONS.get(model.__name__, set()) == expected_props
 
     required_sets = [
-        set() if name.endswith("_Update") else set(all_definitions[a][name].get("required", []))
-        for a, name in variants
+        set() if name.endswith("_Update") else set(all_definitions[a][name].get("required", [])) for a, name in variants
     ]
     expected_required = set.intersection(*required_sets)
     actual_required = {wire for wire, info in fields.items() if info.is_required()}

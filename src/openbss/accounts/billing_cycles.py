@@ -66,14 +66,20 @@ class CycleEnded(ValueError):
 # --- validation ----------------------------------------------------------------------------------------
 
 
-def _int_problem(doc: Mapping[str, Any], key: str, prefix: str, low: int, high: int,
-                 meaning: str) -> list[FieldProblem]:
+def _int_problem(
+    doc: Mapping[str, Any], key: str, prefix: str, low: int, high: int, meaning: str
+) -> list[FieldProblem]:
     value = doc.get(key)
     if value is None:
         return []
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        return [FieldProblem(join_path(prefix, key), "billingCycle.range",
-                             f"must be a whole number from {low} to {high} ({meaning}); got {value!r}")]
+        return [
+            FieldProblem(
+                join_path(prefix, key),
+                "billingCycle.range",
+                f"must be a whole number from {low} to {high} ({meaning}); got {value!r}",
+            )
+        ]
     return []
 
 
@@ -95,9 +101,13 @@ def cycle_problems(doc: dict[str, Any], prefix: str = "") -> list[FieldProblem]:
     if frequency is not None:
         canonical = str(frequency).strip().lower()
         if canonical not in FREQUENCIES:
-            problems.append(FieldProblem(join_path(prefix, "frequency"), "billingCycle.frequency",
-                                         f"{frequency!r} is not a billing frequency; use one of "
-                                         + ", ".join(FREQUENCIES)))
+            problems.append(
+                FieldProblem(
+                    join_path(prefix, "frequency"),
+                    "billingCycle.frequency",
+                    f"{frequency!r} is not a billing frequency; use one of " + ", ".join(FREQUENCIES),
+                )
+            )
             return problems
         doc["frequency"] = canonical
     unit, _step, shortest = FREQUENCIES[str(doc.get("frequency") or DEFAULT_FREQUENCY)]
@@ -107,20 +117,37 @@ def cycle_problems(doc: dict[str, Any], prefix: str = "") -> list[FieldProblem]:
         elif unit == "week":
             problems += _int_problem(doc, key, prefix, 1, 7, "the ISO day of the week, 1 = Monday")
         elif doc.get(key) is not None:
-            problems.append(FieldProblem(join_path(prefix, key), "billingCycle.shift",
-                                         "a daily cycle bills every day; it has no billing date shift"))
-    problems += _int_problem(doc, "paymentDueDateOffset", prefix, 0, MAX_OFFSET_DAYS,
-                             "days from the bill date to the payment due date")
-    problems += _int_problem(doc, "mailingDateOffset", prefix, 0, MAX_OFFSET_DAYS,
-                             "days from the bill date to mailing the bill")
+            problems.append(
+                FieldProblem(
+                    join_path(prefix, key),
+                    "billingCycle.shift",
+                    "a daily cycle bills every day; it has no billing date shift",
+                )
+            )
+    problems += _int_problem(
+        doc, "paymentDueDateOffset", prefix, 0, MAX_OFFSET_DAYS, "days from the bill date to the payment due date"
+    )
+    problems += _int_problem(
+        doc, "mailingDateOffset", prefix, 0, MAX_OFFSET_DAYS, "days from the bill date to mailing the bill"
+    )
     for key in ("chargeDateOffset", "creditDateOffset"):
-        problems += _int_problem(doc, key, prefix, 1 - shortest, 0,
-                                 "days from the bill date back to the cut-off; not before the previous bill")
+        problems += _int_problem(
+            doc,
+            key,
+            prefix,
+            1 - shortest,
+            0,
+            "days from the bill date back to the cut-off; not before the previous bill",
+        )
     due, mailing = doc.get("paymentDueDateOffset"), doc.get("mailingDateOffset")
     if not problems and isinstance(due, int) and isinstance(mailing, int) and mailing > due:
-        problems.append(FieldProblem(join_path(prefix, "mailingDateOffset"), "billingCycle.mailing",
-                                     "a bill must be mailed before its payment is due "
-                                     f"(mailing day {mailing} is after due day {due})"))
+        problems.append(
+            FieldProblem(
+                join_path(prefix, "mailingDateOffset"),
+                "billingCycle.mailing",
+                f"a bill must be mailed before its payment is due (mailing day {mailing} is after due day {due})",
+            )
+        )
     problems += period_problems(doc.get("validFor"), join_path(prefix, "validFor"))
     return problems
 
@@ -148,8 +175,9 @@ def _cycle(spec: Mapping[str, Any]) -> _Cycle:
     period = spec.get("validFor") if isinstance(spec.get("validFor"), dict) else {}
     assert isinstance(period, dict)
     start, end = _moment(period.get("startDateTime")), _moment(period.get("endDateTime"))
-    return _Cycle(unit, step, int(shift) if shift is not None else 1,
-                  start.date() if start else None, end.date() if end else None)
+    return _Cycle(
+        unit, step, int(shift) if shift is not None else 1, start.date() if start else None, end.date() if end else None
+    )
 
 
 def _month_index(day: date) -> int:

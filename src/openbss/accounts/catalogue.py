@@ -36,8 +36,13 @@ def _ref_problem(ctx: Context, entry: Any, field: str, model: type[Any], what: s
         return []
     entry_id = entry.get("id")
     if not entry_id:
-        return [FieldProblem(f"{field}.id", "reference.required",
-                             f"a {what} is chosen from the catalogue: give the id of one (isRef true)")]
+        return [
+            FieldProblem(
+                f"{field}.id",
+                "reference.required",
+                f"a {what} is chosen from the catalogue: give the id of one (isRef true)",
+            )
+        ]
     if not repository.exists(ctx.session, model, str(entry_id)):
         return [FieldProblem(f"{field}.id", "reference.exists", f"no {what} with id '{entry_id}'")]
     return []
@@ -60,18 +65,17 @@ def bill_structure_problems(ctx: Context, structure: Any) -> list[FieldProblem]:
     """
     if not isinstance(structure, dict):
         return []
-    problems = _ref_problem(ctx, structure.get("format"), "billStructure.format", BillFormatRow,
-                            "bill format")
+    problems = _ref_problem(ctx, structure.get("format"), "billStructure.format", BillFormatRow, "bill format")
     for index, media in enumerate(structure.get("presentationMedia") or []):
-        problems += _ref_problem(ctx, media, f"billStructure.presentationMedia[{index}]",
-                                 BillPresentationMediaRow, "bill presentation media")
+        problems += _ref_problem(
+            ctx, media, f"billStructure.presentationMedia[{index}]", BillPresentationMediaRow, "bill presentation media"
+        )
     cycle = structure.get("cycleSpecification")
     field = "billStructure.cycleSpecification"
     if not isinstance(cycle, dict):
         return problems
     if cycle.get("id") or cycle.get("isRef") is True:
-        problems += _ref_problem(ctx, cycle, field, BillingCycleSpecificationRow,
-                                 "billing cycle specification")
+        problems += _ref_problem(ctx, cycle, field, BillingCycleSpecificationRow, "billing cycle specification")
     else:
         problems += cycle_problems(cycle, field)
     return problems
@@ -83,8 +87,11 @@ def check_cycle_assignment(ctx: Context, structure: Any, old: Any) -> None:
     if new_id is None or new_id == bill_cycle_id(old):
         return
     if cycle_has_ended(ctx, new_id):
-        raise Conflict(f"billing cycle specification '{new_id}' is no longer valid (its validFor has ended)",
-                       field="billStructure.cycleSpecification.id", rule="billingCycle.ended")
+        raise Conflict(
+            f"billing cycle specification '{new_id}' is no longer valid (its validFor has ended)",
+            field="billStructure.cycleSpecification.id",
+            rule="billingCycle.ended",
+        )
 
 
 def bill_cycle_id(structure: Any) -> str | None:
@@ -104,15 +111,21 @@ class CatalogueHooks(NoHooks):
         self.path = path
 
     def before_delete(self, ctx: Context, row: ResourceRow) -> None:
-        users = repository.referrers(ctx.session, repository.BILLED_ACCOUNT_PATHS,
-                                     _STRUCTURE_ATTRIBUTE[self.path], [row.id], limit=3)
+        users = repository.referrers(
+            ctx.session, repository.BILLED_ACCOUNT_PATHS, _STRUCTURE_ATTRIBUTE[self.path], [row.id], limit=3
+        )
         if self.path == "billingCycleSpecification" and not users:
-            users = [("billingAccount", account_id)
-                     for account_id in repository.billing_accounts_with_cycle(ctx.session, row.id)]
+            users = [
+                ("billingAccount", account_id)
+                for account_id in repository.billing_accounts_with_cycle(ctx.session, row.id)
+            ]
         if users:
             names = ", ".join(f"{path} {rid}" for path, rid in users)
-            raise Conflict(f"this {self.path} is used by the bill structure of {names}; change those "
-                           "accounts first", field="id", rule="catalogue.inUse")
+            raise Conflict(
+                f"this {self.path} is used by the bill structure of {names}; change those accounts first",
+                field="id",
+                rule="catalogue.inUse",
+            )
 
 
 class BillingCycleHooks(CatalogueHooks):

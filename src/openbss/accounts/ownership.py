@@ -83,8 +83,9 @@ def _type_problem(ctx: Context, ref: dict[str, Any], field: str) -> FieldProblem
     found = find_party(ctx, str(ref.get("id")))
     if found is None or found[0] == referred:
         return None
-    return FieldProblem(f"{field}.@referredType", "reference.type",
-                        f"party '{ref.get('id')}' is an {found[0]}, not an {referred}")
+    return FieldProblem(
+        f"{field}.@referredType", "reference.type", f"party '{ref.get('id')}' is an {found[0]}, not an {referred}"
+    )
 
 
 def check_related_parties(ctx: Context, doc: Doc, *, required: bool, old: Doc | None) -> None:
@@ -97,9 +98,15 @@ def check_related_parties(ctx: Context, doc: Doc, *, required: bool, old: Doc | 
     related: list[Any] = list(doc.get("relatedParty") or [])
     if not related:
         if required:
-            raise ValidationFailed.from_problems([FieldProblem(
-                "relatedParty", "required", "an account belongs to a party or customer: give at least one "
-                "relatedParty")])
+            raise ValidationFailed.from_problems(
+                [
+                    FieldProblem(
+                        "relatedParty",
+                        "required",
+                        "an account belongs to a party or customer: give at least one relatedParty",
+                    )
+                ]
+            )
         return
     problems: list[FieldProblem] = []
     resolved: dict[int, Resolved] = {}
@@ -114,16 +121,20 @@ def check_related_parties(ctx: Context, doc: Doc, *, required: bool, old: Doc | 
             resolved[index] = found
         elif ctx.settings.reference_check == "strict":
             kind = ref.get("@referredType") or "party, customer or party role"
-            problems.append(FieldProblem(f"{field}.id", "reference.exists",
-                                         f"no {kind} with id '{ref.get('id')}' exists here"))
+            problems.append(
+                FieldProblem(f"{field}.id", "reference.exists", f"no {kind} with id '{ref.get('id')}' exists here")
+            )
     if problems:
         raise ValidationFailed.from_problems(problems)
     index = owner_index(related) or 0
     owner = resolved.get(index)
     old_owner = _owner_id(old) if old is not None else None
     if owner is not None and owner.id != old_owner and owner.status in ENDED_STATUSES.get(owner.kind, ()):
-        raise Conflict(f"{owner.kind} '{owner.id}' is {owner.status} and cannot own an account",
-                       field=f"relatedParty[{index}]", rule="owner.status")
+        raise Conflict(
+            f"{owner.kind} '{owner.id}' is {owner.status} and cannot own an account",
+            field=f"relatedParty[{index}]",
+            rule="owner.status",
+        )
 
 
 def _owner_id(doc: Doc) -> str | None:
@@ -146,8 +157,11 @@ def owner_of(ctx: Context, doc: Doc) -> Owner:
         party_id = None if ref.get("@referredType") in ("Customer", "PartyRole") else str(ref.get("id"))
     owner_kind = found.kind if found is not None else ref.get("@referredType")
     owner_is_customer = owner_kind == "Customer"
-    customer_id = str(ref.get("id")) if owner_is_customer else next(
-        (str(item.get("id")) for item in related if item.get("@referredType") == "Customer"), None)
+    customer_id = (
+        str(ref.get("id"))
+        if owner_is_customer
+        else next((str(item.get("id")) for item in related if item.get("@referredType") == "Customer"), None)
+    )
     return Owner(party_id, customer_id)
 
 

@@ -83,16 +83,25 @@ def find_account(session: Session, account_id: str, paths: Iterable[str]) -> tup
     return None
 
 
-def referrers(session: Session, paths: Iterable[str], attribute: str, ids: Collection[str],
-              *, exclude_id: str | None = None, limit: int | None = None) -> list[tuple[str, str]]:
+def referrers(
+    session: Session,
+    paths: Iterable[str],
+    attribute: str,
+    ids: Collection[str],
+    *,
+    exclude_id: str | None = None,
+    limit: int | None = None,
+) -> list[tuple[str, str]]:
     """(path, id) of the resources of kinds ``paths`` whose ``attribute`` holds one of ``ids``."""
     if not ids:
         return []
     kinds = {kind_of(p): p for p in paths}
-    stmt = (select(SearchEntry.kind, SearchEntry.resource_id)
-            .where(SearchEntry.kind.in_(sorted(kinds)), SearchEntry.path == attribute,
-                   SearchEntry.value.in_(sorted(ids)))
-            .distinct().order_by(SearchEntry.kind, SearchEntry.resource_id))
+    stmt = (
+        select(SearchEntry.kind, SearchEntry.resource_id)
+        .where(SearchEntry.kind.in_(sorted(kinds)), SearchEntry.path == attribute, SearchEntry.value.in_(sorted(ids)))
+        .distinct()
+        .order_by(SearchEntry.kind, SearchEntry.resource_id)
+    )
     if exclude_id is not None:
         stmt = stmt.where(SearchEntry.resource_id != exclude_id)
     if limit is not None:
@@ -100,8 +109,7 @@ def referrers(session: Session, paths: Iterable[str], attribute: str, ids: Colle
     return [(kinds[k], rid) for k, rid in session.execute(stmt).all()]
 
 
-def rows_by_ids(session: Session, model: type[Any], ids: Collection[str], *,
-                for_update: bool = False) -> list[Any]:
+def rows_by_ids(session: Session, model: type[Any], ids: Collection[str], *, for_update: bool = False) -> list[Any]:
     if not ids:
         return []
     stmt = select(model).where(model.id.in_(sorted(ids))).order_by(model.id)

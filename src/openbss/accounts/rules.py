@@ -40,14 +40,33 @@ CLOSED = "closed"
 
 # ISO 4217 minor units that are not 2 (the list's "Minor unit" column).
 _MINOR_UNITS: dict[str, int] = {
-    **dict.fromkeys(("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI",
-                     "VND", "VUV", "XAF", "XOF", "XPF"), 0),
+    **dict.fromkeys(
+        (
+            "BIF",
+            "CLP",
+            "DJF",
+            "GNF",
+            "ISK",
+            "JPY",
+            "KMF",
+            "KRW",
+            "PYG",
+            "RWF",
+            "UGX",
+            "UYI",
+            "VND",
+            "VUV",
+            "XAF",
+            "XOF",
+            "XPF",
+        ),
+        0,
+    ),
     **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
     **dict.fromkeys(("CLF", "UYW"), 4),
 }
 # Codes without a minor unit: precious metals, bond units, SDR, testing, "no currency".
-_NOT_MONEY = frozenset({"XAG", "XAU", "XBA", "XBB", "XBC", "XBD", "XDR", "XPD", "XPT", "XSU", "XTS", "XUA",
-                        "XXX"})
+_NOT_MONEY = frozenset({"XAG", "XAU", "XBA", "XBB", "XBC", "XBD", "XDR", "XPD", "XPT", "XSU", "XTS", "XUA", "XXX"})
 MAX_INTEGER_DIGITS = 15  # 999 trillion: beyond any credit limit or plan a real account carries
 
 
@@ -98,15 +117,21 @@ def money_problems(money: Any, field: str, *, non_negative: bool = True) -> list
     if unit is not None:
         code = normalise_currency(unit)
         if code is None or not is_currency(code):
-            problems.append(FieldProblem(join_path(field, "unit"), "currency.iso4217",
-                                         f"{unit!r} is not an ISO 4217 currency code (EUR, USD, ...)"))
+            problems.append(
+                FieldProblem(
+                    join_path(field, "unit"),
+                    "currency.iso4217",
+                    f"{unit!r} is not an ISO 4217 currency code (EUR, USD, ...)",
+                )
+            )
             unit = None
         else:
             money["unit"] = code
             unit = code
     elif value is not None:
-        problems.append(FieldProblem(join_path(field, "unit"), "currency.required",
-                                     "an amount needs its currency (ISO 4217 code)"))
+        problems.append(
+            FieldProblem(join_path(field, "unit"), "currency.required", "an amount needs its currency (ISO 4217 code)")
+        )
     if value is None:
         return problems
     number = as_decimal(value)
@@ -115,17 +140,22 @@ def money_problems(money: Any, field: str, *, non_negative: bool = True) -> list
         problems.append(FieldProblem(value_field, "type.number", "must be a number"))
         return problems
     if non_negative and number < 0:
-        problems.append(FieldProblem(value_field, "money.nonNegative",
-                                     f"must not be negative (got {number})"))
+        problems.append(FieldProblem(value_field, "money.nonNegative", f"must not be negative (got {number})"))
     exponent = int(number.as_tuple().exponent)
     if len(number.as_tuple().digits) + exponent > MAX_INTEGER_DIGITS:
-        problems.append(FieldProblem(value_field, "money.range",
-                                     f"has more than {MAX_INTEGER_DIGITS} digits before the decimal point"))
+        problems.append(
+            FieldProblem(
+                value_field, "money.range", f"has more than {MAX_INTEGER_DIGITS} digits before the decimal point"
+            )
+        )
         return problems
     places = minor_unit(unit) if isinstance(unit, str) else None
     if places is not None and -exponent > places and number != number.quantize(Decimal(1).scaleb(-places)):
-        problems.append(FieldProblem(value_field, "money.minorUnit",
-                                     f"{number} has more decimal places than {unit} allows ({places})"))
+        problems.append(
+            FieldProblem(
+                value_field, "money.minorUnit", f"{number} has more decimal places than {unit} allows ({places})"
+            )
+        )
     return problems
 
 
@@ -189,23 +219,31 @@ def currency_problems(doc: dict[str, Any], current: str | None) -> list[FieldPro
     stated = stated_currencies(doc)
     for item in stated:
         if item.field.startswith("characteristic") and not is_currency(item.code):
-            problems.append(FieldProblem(item.field, "currency.iso4217",
-                                         f"{item.code!r} is not an ISO 4217 currency code"))
+            problems.append(
+                FieldProblem(item.field, "currency.iso4217", f"{item.code!r} is not an ISO 4217 currency code")
+            )
     if problems:
         return problems
     for item in stated[1:]:
         if item.code != stated[0].code:
-            problems.append(FieldProblem(item.field, "currency.consistent",
-                                         f"{item.code} differs from the account currency {stated[0].code} "
-                                         f"stated in {stated[0].field}"))
+            problems.append(
+                FieldProblem(
+                    item.field,
+                    "currency.consistent",
+                    f"{item.code} differs from the account currency {stated[0].code} stated in {stated[0].field}",
+                )
+            )
     currency = stated[0].code if stated else current
     if currency is None:
         return problems
     for field, money, in_account_currency in _money_fields(doc):
         unit = money.get("unit") if isinstance(money, dict) else None
         if in_account_currency and isinstance(unit, str) and unit != currency and field != "creditLimit":
-            problems.append(FieldProblem(f"{field}.unit", "currency.consistent",
-                                         f"amounts of this account are in {currency}, not {unit}"))
+            problems.append(
+                FieldProblem(
+                    f"{field}.unit", "currency.consistent", f"amounts of this account are in {currency}, not {unit}"
+                )
+            )
     return problems
 
 
@@ -230,8 +268,13 @@ def period_problems(period: Any, field: str) -> list[FieldProblem]:
     start, end = _moment(period.get("startDateTime")), _moment(period.get("endDateTime"))
     if start is None or end is None or end > start:
         return []
-    return [FieldProblem(f"{field}.endDateTime", "validFor.order",
-                         "must be after startDateTime (a validity period ends after it starts)")]
+    return [
+        FieldProblem(
+            f"{field}.endDateTime",
+            "validFor.order",
+            "must be after startDateTime (a validity period ends after it starts)",
+        )
+    ]
 
 
 def all_period_problems(doc: Any, path: str = "") -> list[FieldProblem]:
@@ -280,20 +323,30 @@ def owner_ref(doc: Mapping[str, Any]) -> dict[str, Any] | None:
 
 # --- what the account holder may change ------------------------------------------------------------------
 
-HOLDER_EDITABLE = frozenset({"name", "description", "contact", "billStructure", "defaultPaymentMethod",
-                             "lastModified"})
+HOLDER_EDITABLE = frozenset({"name", "description", "contact", "billStructure", "defaultPaymentMethod", "lastModified"})
 """Attributes a customer or partner token may change on its own account."""
 
 
 def holder_problems(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[FieldProblem]:
     """Changes an account holder may not make itself (credit limit, owners, ...)."""
     changed = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
-    problems = [FieldProblem(k, "auth.holderEditable",
-                             f"'{k}' of an account is changed by the service provider, not by the account "
-                             "holder") for k in changed if k not in HOLDER_EDITABLE]
+    problems = [
+        FieldProblem(
+            k,
+            "auth.holderEditable",
+            f"'{k}' of an account is changed by the service provider, not by the account holder",
+        )
+        for k in changed
+        if k not in HOLDER_EDITABLE
+    ]
     old_cycle = (old.get("billStructure") or {}).get("cycleSpecification")
     new_cycle = (new.get("billStructure") or {}).get("cycleSpecification")
     if old_cycle != new_cycle:
-        problems.append(FieldProblem("billStructure.cycleSpecification", "auth.holderEditable",
-                                     "the billing cycle of an account is changed by the service provider"))
+        problems.append(
+            FieldProblem(
+                "billStructure.cycleSpecification",
+                "auth.holderEditable",
+                "the billing cycle of an account is changed by the service provider",
+            )
+        )
     return problems

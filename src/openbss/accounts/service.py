@@ -87,8 +87,7 @@ def check_close_guards(ctx: Context, row: Any) -> None:
     for guard in CLOSE_GUARDS:
         reason = guard(ctx, row)
         if reason:
-            raise Conflict(f"the account cannot be closed: {reason}", field="state",
-                           rule="account.closeGuard")
+            raise Conflict(f"the account cannot be closed: {reason}", field="state", rule="account.closeGuard")
 
 
 # --- hooks -------------------------------------------------------------------------------------------
@@ -112,11 +111,17 @@ def _plan_problems(doc: Doc) -> list[FieldProblem]:
             continue
         count, priority = plan.get("numberOfPayments"), plan.get("priority")
         if isinstance(count, int) and count < 1:
-            problems.append(FieldProblem(f"paymentPlan[{index}].numberOfPayments", "paymentPlan.count",
-                                         "a payment plan has at least one payment"))
+            problems.append(
+                FieldProblem(
+                    f"paymentPlan[{index}].numberOfPayments",
+                    "paymentPlan.count",
+                    "a payment plan has at least one payment",
+                )
+            )
         if isinstance(priority, int) and priority < 0:
-            problems.append(FieldProblem(f"paymentPlan[{index}].priority", "paymentPlan.priority",
-                                         "must not be negative"))
+            problems.append(
+                FieldProblem(f"paymentPlan[{index}].priority", "paymentPlan.priority", "must not be negative")
+            )
     return problems
 
 
@@ -129,24 +134,30 @@ def _relationship_problems(ctx: Context, doc: Doc, own_id: str | None) -> list[F
         field = f"accountRelationship[{index}].account.id"
         account_id = account.get("id")
         referred = account.get("@referredType")
-        paths = ([repository.ACCOUNT_PATH_OF_TYPE[referred]] if referred in repository.ACCOUNT_PATH_OF_TYPE
-                 else list(repository.ACCOUNT_MODELS))
+        paths = (
+            [repository.ACCOUNT_PATH_OF_TYPE[referred]]
+            if referred in repository.ACCOUNT_PATH_OF_TYPE
+            else list(repository.ACCOUNT_MODELS)
+        )
         if not account_id:
             problems.append(FieldProblem(field, "required", "a related account is named by its id"))
         elif account_id == own_id:
             problems.append(FieldProblem(field, "account.self", "an account cannot be related to itself"))
         elif repository.find_account(ctx.session, str(account_id), paths) is None:
-            problems.append(FieldProblem(field, "reference.exists",
-                                         f"no {referred or 'account'} with id '{account_id}'"))
+            problems.append(
+                FieldProblem(field, "reference.exists", f"no {referred or 'account'} with id '{account_id}'")
+            )
     return problems
 
 
 def _financial_problems(ctx: Context, doc: Doc) -> list[FieldProblem]:
     ref = doc.get("financialAccount")
-    if isinstance(ref, dict) and ref.get("id") and not repository.exists(ctx.session, FinancialAccountRow,
-                                                                          str(ref["id"])):
-        return [FieldProblem("financialAccount.id", "reference.exists",
-                             f"no FinancialAccount with id '{ref['id']}'")]
+    if (
+        isinstance(ref, dict)
+        and ref.get("id")
+        and not repository.exists(ctx.session, FinancialAccountRow, str(ref["id"]))
+    ):
+        return [FieldProblem("financialAccount.id", "reference.exists", f"no FinancialAccount with id '{ref['id']}'")]
     return []
 
 
@@ -166,8 +177,9 @@ class AccountHooks(NoHooks):
 
     def before_update(self, ctx: Context, row: ResourceRow, old: Doc, new: Doc) -> None:
         if old.get("state") == CLOSED:
-            raise Conflict("the account is closed; a closed account no longer changes", field="state",
-                           rule="account.closed")
+            raise Conflict(
+                "the account is closed; a closed account no longer changes", field="state", rule="account.closed"
+            )
         if ctx.principal.party_bound:
             problems = holder_problems(old, new)
             if problems:
@@ -178,15 +190,25 @@ class AccountHooks(NoHooks):
         new["lastModified"] = isoformat(ctx.now)
 
     def before_delete(self, ctx: Context, row: ResourceRow) -> None:
-        users = repository.referrers(ctx.session, list(repository.ACCOUNT_MODELS),
-                                     "accountRelationship.account.id", [row.id], exclude_id=row.id, limit=3)
+        users = repository.referrers(
+            ctx.session,
+            list(repository.ACCOUNT_MODELS),
+            "accountRelationship.account.id",
+            [row.id],
+            exclude_id=row.id,
+            limit=3,
+        )
         if isinstance(row, FinancialAccountRow):
-            users += repository.referrers(ctx.session, repository.BILLED_ACCOUNT_PATHS, "financialAccount.id",
-                                          [row.id], limit=3)
+            users += repository.referrers(
+                ctx.session, repository.BILLED_ACCOUNT_PATHS, "financialAccount.id", [row.id], limit=3
+            )
         if users:
             names = ", ".join(f"{path} {rid}" for path, rid in users)
-            raise Conflict(f"this account is referred to by {names}; remove those references first",
-                           field="id", rule="account.inUse")
+            raise Conflict(
+                f"this account is referred to by {names}; remove those references first",
+                field="id",
+                rule="account.inUse",
+            )
 
     def after_write(self, ctx: Context, row: ResourceRow, old: Doc | None) -> None:
         store_owner(ctx, row)
@@ -232,15 +254,21 @@ class BillingAccountHooks(AccountHooks):
 
     def before_delete(self, ctx: Context, row: ResourceRow) -> None:
         if getattr(row, "billed", False):
-            raise Conflict("the account has been billed and its bills refer to it; close it instead",
-                           field="id", rule="account.billed")
+            raise Conflict(
+                "the account has been billed and its bills refer to it; close it instead",
+                field="id",
+                rule="account.billed",
+            )
         super().before_delete(ctx, row)
 
     def _check_currency_lock(self, row: Any, doc: Doc) -> None:
         stated = account_currency(doc)
         if row.billed and row.currency and stated is not None and stated.code != row.currency:
-            raise Conflict(f"the account has been billed in {row.currency}; its currency cannot change to "
-                           f"{stated.code}", field=stated.field, rule="currency.locked")
+            raise Conflict(
+                f"the account has been billed in {row.currency}; its currency cannot change to {stated.code}",
+                field=stated.field,
+                rule="currency.locked",
+            )
 
 
 # --- operations other domains call -------------------------------------------------------------------------
@@ -265,11 +293,15 @@ def mark_billed(ctx: Context, account_id: str, currency: str | None = None) -> B
         raise NotFound(f"no BillingAccount with id '{account_id}'", field="id", rule="exists")
     code = normalise_currency(currency)
     if currency is not None and (code is None or not is_currency(code)):
-        raise ValidationFailed.from_problems([FieldProblem("currency", "currency.iso4217",
-                                                           f"{currency!r} is not an ISO 4217 currency code")])
+        raise ValidationFailed.from_problems(
+            [FieldProblem("currency", "currency.iso4217", f"{currency!r} is not an ISO 4217 currency code")]
+        )
     if code is not None and row.currency is not None and code != row.currency:
-        raise Conflict(f"billing account {account_id} is kept in {row.currency}, not {code}",
-                       field="currency", rule="currency.locked")
+        raise Conflict(
+            f"billing account {account_id} is kept in {row.currency}, not {code}",
+            field="currency",
+            rule="currency.locked",
+        )
     if code is not None and row.currency is None:
         row.currency = code
     row.billed = True
@@ -330,7 +362,8 @@ def move_accounts_on_merge(ctx: Context, loser: CustomerRow, survivor: CustomerR
     follow. Returns the number of accounts changed.
     """
     moves: dict[str, dict[str, Any]] = {
-        loser.id: {"id": survivor.id, "@referredType": "Customer", "name": survivor.doc.get("name")}}
+        loser.id: {"id": survivor.id, "@referredType": "Customer", "name": survivor.doc.get("name")}
+    }
     engaged = survivor.doc.get("engagedParty")
     loser_party, survivor_party = loser.engaged_party_id, survivor.engaged_party_id
     if loser_party and survivor_party and loser_party != survivor_party and isinstance(engaged, dict):

@@ -32,7 +32,22 @@ def _default(value: Any) -> Any:
 def dumps(value: Any) -> bytes:
     """Encode to JSON bytes (Decimals stay exact)."""
     # datetimes go through _default too, so every one is rendered in the TMF UTC form
-    return orjson.dumps(value, default=_default, option=orjson.OPT_PASSTHROUGH_DATETIME)
+    try:
+        return orjson.dumps(value, default=_default, option=orjson.OPT_PASSTHROUGH_DATETIME)
+    except TypeError as exc:  # orjson stops at 64-bit integers; JSON does not
+        if "64-bit" not in str(exc):
+            raise
+        return orjson.dumps(_wide_ints(value), default=_default, option=orjson.OPT_PASSTHROUGH_DATETIME)
+
+
+def _wide_ints(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _wide_ints(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_wide_ints(v) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**64:
+        return Decimal(value)
+    return value
 
 
 def dumps_text(value: Any) -> str:

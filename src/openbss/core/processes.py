@@ -52,8 +52,9 @@ def _load_catalog() -> ProcessCatalog:
     for row in rows:
         pid = row["id"].strip()
         parent = (row.get("parent") or "").strip() or None
-        procs[pid] = ProcessDef(id=pid, level=int(row["level"]), parent=None if parent == pid else parent,
-                                name=row["name"].strip())
+        procs[pid] = ProcessDef(
+            id=pid, level=int(row["level"]), parent=None if parent == pid else parent, name=row["name"].strip()
+        )
     return ProcessCatalog(processes=procs)
 
 
@@ -134,8 +135,9 @@ class RunStats:
 
 def run_stats(session: Session) -> dict[str, RunStats]:
     rows = session.execute(
-        select(ProcessRun.process_id, func.count(), func.sum(ProcessRun.duration_us), func.max(ProcessRun.at))
-        .group_by(ProcessRun.process_id)
+        select(ProcessRun.process_id, func.count(), func.sum(ProcessRun.duration_us), func.max(ProcessRun.at)).group_by(
+            ProcessRun.process_id
+        )
     ).all()
     out: dict[str, RunStats] = {}
     for pid, count, total, last in rows:
@@ -164,9 +166,7 @@ def process_tree(session: Session) -> list[dict[str, Any]]:
             "lastRun": clock.isoformat(s.last_run) if s and s.last_run else None,
         }
         if kids:
-            out["implementedDescendants"] = sum(
-                1 for c in _descendants(p.id) if CATALOG.implementations.get(c.id)
-            )
+            out["implementedDescendants"] = sum(1 for c in _descendants(p.id) if CATALOG.implementations.get(c.id))
             out["subProcess"] = kids
         return out
 

@@ -43,8 +43,9 @@ class Principal:
 ANONYMOUS_ADMIN = Principal(subject="auth-off", role="admin")
 
 
-def create_token(settings: Settings, *, role: str, subject: str, party_id: str | None = None,
-                 ttl: timedelta | None = None) -> str:
+def create_token(
+    settings: Settings, *, role: str, subject: str, party_id: str | None = None, ttl: timedelta | None = None
+) -> str:
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
     if role in PARTY_BOUND_ROLES and not party_id:
@@ -77,17 +78,18 @@ def _verified_claims(token: str, secret: str, issuer: str) -> dict[str, Any]:
 
 def principal_from_header(settings: Settings, authorization: str | None) -> Principal:
     if not authorization:
-        raise Unauthorized("an 'Authorization: Bearer <token>' header is required", field="Authorization",
-                           rule="auth.missing")
+        raise Unauthorized(
+            "an 'Authorization: Bearer <token>' header is required", field="Authorization", rule="auth.missing"
+        )
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("the Authorization header must use the Bearer scheme", field="Authorization",
-                           rule="auth.scheme")
+        raise Unauthorized(
+            "the Authorization header must use the Bearer scheme", field="Authorization", rule="auth.scheme"
+        )
     try:
         claims = dict(_verified_claims(token.strip(), settings.jwt_secret, settings.jwt_issuer))
     except jwt.PyJWTError as exc:
-        raise Unauthorized(f"the bearer token is not valid: {exc}", field="Authorization",
-                           rule="auth.invalid") from exc
+        raise Unauthorized(f"the bearer token is not valid: {exc}", field="Authorization", rule="auth.invalid") from exc
     if int(claims["exp"]) <= int(clock.now().timestamp()):
         raise Unauthorized("the bearer token has expired", field="Authorization", rule="auth.expired")
     role = claims.get("role")
@@ -95,6 +97,5 @@ def principal_from_header(settings: Settings, authorization: str | None) -> Prin
         raise Unauthorized("the bearer token names no known role", field="Authorization", rule="auth.role")
     party = claims.get("party")
     if role in PARTY_BOUND_ROLES and not party:
-        raise Unauthorized("a customer or partner token must name its party", field="Authorization",
-                           rule="auth.party")
+        raise Unauthorized("a customer or partner token must name its party", field="Authorization", rule="auth.party")
     return Principal(subject=str(claims["sub"]), role=cast(Role, role), party_id=str(party) if party else None)

@@ -104,8 +104,10 @@ def medium_key(medium: Any) -> tuple[str, ...] | None:
         return ("email", str(char["emailAddress"]).strip().casefold())
     if char.get("phoneNumber") or char.get("faxNumber"):
         return (kind, str(char.get("phoneNumber") or char.get("faxNumber")).replace(" ", ""))
-    parts = tuple(normalise_name(str(char.get(k) or "")) for k in
-                  ("street1", "street2", "city", "postCode", "stateOrProvince", "country", "socialNetworkId"))
+    parts = tuple(
+        normalise_name(str(char.get(k) or ""))
+        for k in ("street1", "street2", "city", "postCode", "stateOrProvince", "country", "socialNetworkId")
+    )
     return (kind, *parts) if any(parts) else None
 
 
@@ -143,7 +145,8 @@ def reindex(ctx: Context, row: CustomerRow) -> list[Match]:
     party_id = engaged_party_id(row.doc)
     found: list[Match] = []
     others = repository.customers_by_ids(
-        session, repository.customers_sharing_keys(session, row.id, keys, _max_comparisons()))
+        session, repository.customers_sharing_keys(session, row.id, keys, _max_comparisons())
+    )
     for other in others.values():
         if party_id and other.engaged_party_id == party_id:
             result = SAME_PARTY

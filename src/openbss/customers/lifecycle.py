@@ -16,18 +16,30 @@ from openbss.tmf import service as engine
 from openbss.tmf.context import Context
 
 
-def _change(ctx: Context, customer_id: str, target: str, reason: str | None, done: str,
-            allowed_from: frozenset[str] | None = None) -> CustomerRow:
+def _change(
+    ctx: Context,
+    customer_id: str,
+    target: str,
+    reason: str | None,
+    done: str,
+    allowed_from: frozenset[str] | None = None,
+) -> CustomerRow:
     row = engine.load(ctx, CUSTOMER, customer_id, for_update=True)
     assert isinstance(row, CustomerRow)
     name = row.customer_number or row.id
     if row.status == "merged":
-        raise Conflict(f"customer {name} was merged ({row.doc.get('statusReason')}); a merged customer "
-                       f"cannot be {done}", field="status", rule="lifecycle.merged")
+        raise Conflict(
+            f"customer {name} was merged ({row.doc.get('statusReason')}); a merged customer cannot be {done}",
+            field="status",
+            rule="lifecycle.merged",
+        )
     if allowed_from is not None and row.status not in allowed_from:
-        raise Conflict(f"customer {name} is '{row.status}'; only a customer that is "
-                       f"{' or '.join(sorted(allowed_from))} can be {done}", field="status",
-                       rule="lifecycle.transition")
+        raise Conflict(
+            f"customer {name} is '{row.status}'; only a customer that is "
+            f"{' or '.join(sorted(allowed_from))} can be {done}",
+            field="status",
+            rule="lifecycle.transition",
+        )
     engine.check_transition(CUSTOMER, row.status, target)
     new = prepared_status_change(ctx, row, target, reason)
     extra = {k: v for k, v in new.items() if k != "status"}

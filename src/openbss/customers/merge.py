@@ -94,12 +94,12 @@ def _refuse(message: str, rule: str, field_name: str = "mergeInto") -> Conflict:
 def _lock_pair(ctx: Context, loser_id: str, survivor_id: str) -> tuple[CustomerRow, CustomerRow]:
     loser = engine.load(ctx, CUSTOMER, loser_id)  # 404 for an unknown customer in the path
     if survivor_id == loser_id:
-        raise _refuse(f"customer {loser.customer_number or loser.id} cannot be merged into itself",
-                      "merge.self")
+        raise _refuse(f"customer {loser.customer_number or loser.id} cannot be merged into itself", "merge.self")
     rows = repository.customers_by_ids(ctx.session, {loser_id, survivor_id}, for_update=True)
     if survivor_id not in rows:
-        raise ValidationFailed.from_problems([FieldProblem(
-            "mergeInto", "reference.exists", f"no Customer with id '{survivor_id}'")])
+        raise ValidationFailed.from_problems(
+            [FieldProblem("mergeInto", "reference.exists", f"no Customer with id '{survivor_id}'")]
+        )
     return rows[loser_id], rows[survivor_id]
 
 
@@ -111,11 +111,15 @@ def merge_customers(ctx: Context, loser_id: str, survivor_id: str, reason: str |
     loser_name = loser.customer_number or loser.id
     survivor_name = survivor.customer_number or survivor.id
     if loser.status == "merged":
-        raise _refuse(f"customer {loser_name} is already merged ({loser.doc.get('statusReason')})",
-                      "merge.alreadyMerged", "id")
+        raise _refuse(
+            f"customer {loser_name} is already merged ({loser.doc.get('statusReason')})", "merge.alreadyMerged", "id"
+        )
     if survivor.status in ("merged", "terminated"):
-        raise _refuse(f"customer {survivor_name} is {survivor.status} and cannot receive a merge; "
-                      "choose an active customer as the survivor", f"merge.survivor{survivor.status.title()}")
+        raise _refuse(
+            f"customer {survivor_name} is {survivor.status} and cannot receive a merge; "
+            "choose an active customer as the survivor",
+            f"merge.survivor{survivor.status.title()}",
+        )
 
     result = MergeResult(loser, survivor)
     new_survivor = copy.deepcopy(survivor.doc)
@@ -133,8 +137,7 @@ def merge_customers(ctx: Context, loser_id: str, survivor_id: str, reason: str |
     why = f"merged into customer {survivor_name} (id {survivor.id})" + (f": {reason}" if reason else "")
     period = dict(loser.doc.get("validFor") or {})
     period["endDateTime"] = isoformat(ctx.now)
-    engine.set_state(ctx, CUSTOMER, loser, "merged", check=False,
-                     extra_doc={"statusReason": why, "validFor": period})
+    engine.set_state(ctx, CUSTOMER, loser, "merged", check=False, extra_doc={"statusReason": why, "validFor": period})
     dedupe.reindex(ctx, loser)  # a merged customer leaves the match index
     dedupe.reindex(ctx, survivor)
     return result

@@ -58,12 +58,7 @@ def parse_customer_number(text: str) -> str:
     """
     compact = text.translate(_SEPARATORS).upper()
     digits = compact[len(PREFIX) :]
-    if (
-        len(compact) != _LENGTH
-        or not compact.startswith(PREFIX)
-        or not digits.isascii()
-        or not digits.isdigit()
-    ):
+    if len(compact) != _LENGTH or not compact.startswith(PREFIX) or not digits.isascii() or not digits.isdigit():
         raise InvalidCustomerNumber(f"{text!r} is not shaped like {PREFIX} followed by 10 digits")
     if not damm.is_valid(digits):
         raise InvalidCustomerNumber(f"{text!r} has a wrong check digit")

@@ -52,8 +52,7 @@ def customer_by_number(session: Session, number: str) -> CustomerRow | None:
     return session.execute(stmt).scalar_one_or_none()
 
 
-def customers_by_ids(session: Session, ids: Collection[str], *,
-                     for_update: bool = False) -> dict[str, CustomerRow]:
+def customers_by_ids(session: Session, ids: Collection[str], *, for_update: bool = False) -> dict[str, CustomerRow]:
     if not ids:
         return {}
     stmt = select(CustomerRow).where(CustomerRow.id.in_(sorted(ids))).order_by(CustomerRow.id)
@@ -72,13 +71,17 @@ def customers_of_party(session: Session, party_id: str) -> list[CustomerRow]:
 
 def replace_match_keys(session: Session, customer_id: str, keys: Iterable[str]) -> None:
     wanted = set(keys)
-    current = set(session.execute(
-        select(CustomerMatchKey.key).where(CustomerMatchKey.customer_id == customer_id)).scalars())
+    current = set(
+        session.execute(select(CustomerMatchKey.key).where(CustomerMatchKey.customer_id == customer_id)).scalars()
+    )
     gone = current - wanted
     added = wanted - current
     if gone:
-        session.execute(delete(CustomerMatchKey).where(
-            CustomerMatchKey.customer_id == customer_id, CustomerMatchKey.key.in_(sorted(gone))))
+        session.execute(
+            delete(CustomerMatchKey).where(
+                CustomerMatchKey.customer_id == customer_id, CustomerMatchKey.key.in_(sorted(gone))
+            )
+        )
     if added:
         rows = [{"customer_id": customer_id, "key": k} for k in sorted(added)]
         session.execute(insert(CustomerMatchKey), rows)
@@ -88,18 +91,19 @@ def delete_match_keys(session: Session, customer_id: str) -> None:
     session.execute(delete(CustomerMatchKey).where(CustomerMatchKey.customer_id == customer_id))
 
 
-def customers_sharing_keys(session: Session, customer_id: str, keys: Collection[str],
-                           limit: int) -> list[str]:
+def customers_sharing_keys(session: Session, customer_id: str, keys: Collection[str], limit: int) -> list[str]:
     """Ids of other customers (merged ones excluded) that share at least one key, newest first."""
     if not keys:
         return []
     sharing = select(CustomerMatchKey.customer_id).where(
-        CustomerMatchKey.key.in_(sorted(keys)), CustomerMatchKey.customer_id != customer_id)
-    stmt = (select(CustomerRow.id)
-            .where(CustomerRow.id.in_(sharing),
-                   or_(CustomerRow.status.is_(None), CustomerRow.status != "merged"))
-            .order_by(CustomerRow.created_at.desc(), CustomerRow.id)
-            .limit(limit))
+        CustomerMatchKey.key.in_(sorted(keys)), CustomerMatchKey.customer_id != customer_id
+    )
+    stmt = (
+        select(CustomerRow.id)
+        .where(CustomerRow.id.in_(sharing), or_(CustomerRow.status.is_(None), CustomerRow.status != "merged"))
+        .order_by(CustomerRow.created_at.desc(), CustomerRow.id)
+        .limit(limit)
+    )
     return list(session.execute(stmt).scalars())
 
 
@@ -107,44 +111,66 @@ def customers_sharing_keys(session: Session, customer_id: str, keys: Collection[
 
 
 def candidates_of(session: Session, customer_id: str) -> list[DuplicateCandidate]:
-    stmt = (select(DuplicateCandidate).where(DuplicateCandidate.customer_id == customer_id)
-            .order_by(DuplicateCandidate.score.desc(), DuplicateCandidate.candidate_id))
+    stmt = (
+        select(DuplicateCandidate)
+        .where(DuplicateCandidate.customer_id == customer_id)
+        .order_by(DuplicateCandidate.score.desc(), DuplicateCandidate.candidate_id)
+    )
     return list(session.execute(stmt).scalars())
 
 
 def pairs_involving(session: Session, customer_id: str) -> list[DuplicateCandidate]:
-    stmt = select(DuplicateCandidate).where(or_(DuplicateCandidate.customer_id == customer_id,
-                                                DuplicateCandidate.candidate_id == customer_id))
+    stmt = select(DuplicateCandidate).where(
+        or_(DuplicateCandidate.customer_id == customer_id, DuplicateCandidate.candidate_id == customer_id)
+    )
     return list(session.execute(stmt).scalars())
 
 
 def delete_detected_pairs(session: Session, customer_id: str) -> None:
     """Forget the detected (not merge-moved) pairs of a customer, both directions."""
-    session.execute(delete(DuplicateCandidate).where(
-        DuplicateCandidate.source == "match",
-        or_(DuplicateCandidate.customer_id == customer_id, DuplicateCandidate.candidate_id == customer_id)))
+    session.execute(
+        delete(DuplicateCandidate).where(
+            DuplicateCandidate.source == "match",
+            or_(DuplicateCandidate.customer_id == customer_id, DuplicateCandidate.candidate_id == customer_id),
+        )
+    )
 
 
 def delete_pairs(session: Session, customer_id: str) -> int:
-    result = session.execute(delete(DuplicateCandidate).where(
-        or_(DuplicateCandidate.customer_id == customer_id, DuplicateCandidate.candidate_id == customer_id)))
+    result = session.execute(
+        delete(DuplicateCandidate).where(
+            or_(DuplicateCandidate.customer_id == customer_id, DuplicateCandidate.candidate_id == customer_id)
+        )
+    )
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def upsert_pair(session: Session, customer_id: str, candidate_id: str, score: Decimal, reasons: list[str],
-                source: str, at: datetime) -> None:
+def upsert_pair(
+    session: Session, customer_id: str, candidate_id: str, score: Decimal, reasons: list[str], source: str, at: datetime
+) -> None:
     """Record ``candidate_id`` as a candidate of ``customer_id`` (one direction)."""
     existing = session.get(DuplicateCandidate, (customer_id, candidate_id))
     if existing is None:
-        session.execute(insert(DuplicateCandidate).values(
-            customer_id=customer_id, candidate_id=candidate_id, score=score, reasons=reasons, source=source,
-            detected_at=at))
+        session.execute(
+            insert(DuplicateCandidate).values(
+                customer_id=customer_id,
+                candidate_id=candidate_id,
+                score=score,
+                reasons=reasons,
+                source=source,
+                detected_at=at,
+            )
+        )
         return
     better = score >= existing.score
-    session.execute(update(DuplicateCandidate).where(
-        DuplicateCandidate.customer_id == customer_id, DuplicateCandidate.candidate_id == candidate_id,
-    ).values(score=max(score, existing.score), reasons=reasons if better else existing.reasons,
-             detected_at=at))
+    session.execute(
+        update(DuplicateCandidate)
+        .where(
+            DuplicateCandidate.customer_id == customer_id,
+            DuplicateCandidate.candidate_id == candidate_id,
+        )
+        .values(score=max(score, existing.score), reasons=reasons if better else existing.reasons, detected_at=at)
+    )
     session.expire(existing)
 
 
@@ -158,8 +184,12 @@ def add_verification(session: Session, record: CustomerVerification) -> Customer
 
 
 def verifications_of(session: Session, customer_id: str, limit: int = 100) -> list[CustomerVerification]:
-    stmt = (select(CustomerVerification).where(CustomerVerification.customer_id == customer_id)
-            .order_by(CustomerVerification.verified_at.desc(), CustomerVerification.id.desc()).limit(limit))
+    stmt = (
+        select(CustomerVerification)
+        .where(CustomerVerification.customer_id == customer_id)
+        .order_by(CustomerVerification.verified_at.desc(), CustomerVerification.id.desc())
+        .limit(limit)
+    )
     return list(session.execute(stmt).scalars())
 
 

@@ -12,11 +12,21 @@ STAFF = frozenset({"admin", "agent", "billing"})
 STAFF_WRITERS = frozenset({"admin", "agent"})
 
 CUSTOMER = ResourceType(
-    api=CUSTOMER_API, path="customer", type_name="Customer", model=CustomerRow,
-    create_schema=schemas.CustomerCreate, update_schema=schemas.CustomerUpdate, full_schema=schemas.Customer,
-    hooks=service.CustomerHooks(), state_field="status", initial_state="initialized",
-    transitions=service.CUSTOMER_TRANSITIONS, owner_of=engaged_party_id,
-    extra_columns=service.customer_columns, create_process="1.3.4.2.2", update_process="1.3.6.2",
+    api=CUSTOMER_API,
+    path="customer",
+    type_name="Customer",
+    model=CustomerRow,
+    create_schema=schemas.CustomerCreate,
+    update_schema=schemas.CustomerUpdate,
+    full_schema=schemas.Customer,
+    hooks=service.CustomerHooks(),
+    state_field="status",
+    initial_state="initialized",
+    transitions=service.CUSTOMER_TRANSITIONS,
+    owner_of=engaged_party_id,
+    extra_columns=service.customer_columns,
+    create_process="1.3.4.2.2",
+    update_process="1.3.6.2",
     deletable=False,
 )
 

@@ -118,14 +118,20 @@ def with_characteristics(doc: Doc, values: dict[str, tuple[str, Any]]) -> list[A
 
 
 def _system_entries(doc: Doc) -> dict[str, dict[str, Any]]:
-    return {str(item["name"]): item for item in doc.get("characteristic") or []
-            if isinstance(item, dict) and item.get("name") in SYSTEM_CHARACTERISTICS}
+    return {
+        str(item["name"]): item
+        for item in doc.get("characteristic") or []
+        if isinstance(item, dict) and item.get("name") in SYSTEM_CHARACTERISTICS
+    }
 
 
 def _refuse_system_characteristics(doc: Doc) -> None:
     problems = [
-        FieldProblem(f"characteristic[{index}].name", "readOnly",
-                     f"'{item['name']}' is set by the system and cannot be given by a client")
+        FieldProblem(
+            f"characteristic[{index}].name",
+            "readOnly",
+            f"'{item['name']}' is set by the system and cannot be given by a client",
+        )
         for index, item in enumerate(doc.get("characteristic") or [])
         if isinstance(item, dict) and item.get("name") in SYSTEM_CHARACTERISTICS
     ]
@@ -138,8 +144,7 @@ def _keep_system_characteristics(old: Doc, new: Doc) -> None:
     before = _system_entries(old)
     after = _system_entries(new)
     problems = [
-        FieldProblem(f"characteristic.{name}", "readOnly",
-                     f"'{name}' is set by the system and cannot be changed")
+        FieldProblem(f"characteristic.{name}", "readOnly", f"'{name}' is set by the system and cannot be changed")
         for name, item in after.items()
         if name not in before or item.get("value") != before[name].get("value")
     ]
@@ -147,8 +152,11 @@ def _keep_system_characteristics(old: Doc, new: Doc) -> None:
         raise ValidationFailed.from_problems(problems)
     missing = [item for name, item in before.items() if name not in after]
     if missing:
-        others = [c for c in new.get("characteristic") or []
-                  if not (isinstance(c, dict) and c.get("name") in SYSTEM_CHARACTERISTICS)]
+        others = [
+            c
+            for c in new.get("characteristic") or []
+            if not (isinstance(c, dict) and c.get("name") in SYSTEM_CHARACTERISTICS)
+        ]
         kept = [before[n] for n in SYSTEM_CHARACTERISTICS if n in before]
         new["characteristic"] = kept + others
 
@@ -174,8 +182,7 @@ def issue_customer_number(ctx: Context) -> str:
 def _check_media(ctx: Context, doc: Doc) -> None:
     if "contactMedium" not in doc:
         return
-    media, problems = validate_contact_media(doc["contactMedium"], "contactMedium",
-                                             ctx.settings.default_phone_region)
+    media, problems = validate_contact_media(doc["contactMedium"], "contactMedium", ctx.settings.default_phone_region)
     if problems:
         raise ValidationFailed.from_problems(problems)
     doc["contactMedium"] = media
@@ -191,8 +198,11 @@ def apply_termination(ctx: Context, row: CustomerRow, new: Doc) -> None:
     """
     refusals = [reason for guard in list(TERMINATION_GUARDS) if (reason := guard(ctx, row))]
     if refusals:
-        raise Conflict(f"customer {row.customer_number or row.id} cannot be terminated: "
-                       f"{'; '.join(refusals)}", field="status", rule="termination.refused")
+        raise Conflict(
+            f"customer {row.customer_number or row.id} cannot be terminated: {'; '.join(refusals)}",
+            field="status",
+            rule="termination.refused",
+        )
     period = dict(new.get("validFor") or {})
     period["endDateTime"] = isoformat(ctx.now)
     new["validFor"] = period
@@ -209,9 +219,12 @@ def apply_reestablishment(ctx: Context, row: CustomerRow, new: Doc) -> None:
     party_id = engaged_party_id(new)
     found = find_party(ctx, party_id) if party_id else None
     if found is not None and str(found[1].status or "") in ENDED_PARTY_STATES:
-        raise Conflict(f"customer {row.customer_number or row.id} cannot be re-established: its party "
-                       f"'{party_id}' is {found[1].status}", field="engagedParty",
-                       rule="reestablish.partyEnded")
+        raise Conflict(
+            f"customer {row.customer_number or row.id} cannot be re-established: its party "
+            f"'{party_id}' is {found[1].status}",
+            field="engagedParty",
+            rule="reestablish.partyEnded",
+        )
     if row.status == "terminated":
         new["validFor"] = {"startDateTime": isoformat(ctx.now)}
 
@@ -248,9 +261,12 @@ class CustomerHooks(NoHooks):
     def before_update(self, ctx: Context, row: ResourceRow, old: Doc, new: Doc) -> None:
         assert isinstance(row, CustomerRow)
         if old.get("status") == "merged":
-            raise Conflict(f"customer {row.customer_number or row.id} was merged "
-                           f"({old.get('statusReason')}); a merged customer cannot be changed",
-                           field="status", rule="lifecycle.merged")
+            raise Conflict(
+                f"customer {row.customer_number or row.id} was merged "
+                f"({old.get('statusReason')}); a merged customer cannot be changed",
+                field="status",
+                rule="lifecycle.merged",
+            )
         if old.get("engagedParty") != new.get("engagedParty"):
             check_party_reference(ctx, new.get("engagedParty"), "engagedParty")
         if old.get("contactMedium") != new.get("contactMedium"):

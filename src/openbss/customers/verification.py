@@ -67,8 +67,9 @@ def _names(text: str) -> frozenset[str]:
     return frozenset(part.strip() for part in text.split(",") if part.strip())
 
 
-def verification_policy(environ: Mapping[str, str] | None = None,
-                        default_region: str | None = None) -> VerificationPolicy:
+def verification_policy(
+    environ: Mapping[str, str] | None = None, default_region: str | None = None
+) -> VerificationPolicy:
     """The policy in force: the defaults with the ``OPENBSS_VERIFY_*`` overrides applied."""
     env = os.environ if environ is None else environ
     min_age = env.get("OPENBSS_VERIFY_MIN_AGE", "").strip()
@@ -81,7 +82,8 @@ def verification_policy(environ: Mapping[str, str] | None = None,
     return VerificationPolicy(
         required_rules=_names(rules) if rules else DEFAULT_REQUIRED,
         minimum_age=age,
-        accepted_identification_types=(frozenset() if documents == "*" else _names(documents)) if documents
+        accepted_identification_types=(frozenset() if documents == "*" else _names(documents))
+        if documents
         else DEFAULT_ACCEPTED_DOCUMENTS,
         require_valid_email=_flag(env, "OPENBSS_VERIFY_REQUIRE_EMAIL", False),
         require_valid_phone=_flag(env, "OPENBSS_VERIFY_REQUIRE_PHONE", False),
@@ -91,18 +93,21 @@ def verification_policy(environ: Mapping[str, str] | None = None,
 
 
 def _policy_summary(policy: VerificationPolicy) -> dict[str, Any]:
-    return {"requiredRules": sorted(policy.required_rules), "minimumAge": policy.minimum_age,
-            "acceptedIdentificationTypes": sorted(policy.accepted_identification_types),
-            "requireValidEmail": policy.require_valid_email, "requireValidPhone": policy.require_valid_phone,
-            "organisationRequiresValidId": policy.organisation_requires_valid_id}
+    return {
+        "requiredRules": sorted(policy.required_rules),
+        "minimumAge": policy.minimum_age,
+        "acceptedIdentificationTypes": sorted(policy.accepted_identification_types),
+        "requireValidEmail": policy.require_valid_email,
+        "requireValidPhone": policy.require_valid_phone,
+        "organisationRequiresValidId": policy.organisation_requires_valid_id,
+    }
 
 
 def _check_json(check: CheckResult) -> dict[str, Any]:
     return {"rule": check.rule, "passed": check.passed, "required": check.required, "detail": check.detail}
 
 
-def _outcome(ctx: Context, row: CustomerRow,
-             policy: VerificationPolicy) -> tuple[VerificationOutcome, str | None]:
+def _outcome(ctx: Context, row: CustomerRow, policy: VerificationPolicy) -> tuple[VerificationOutcome, str | None]:
     party_id = engaged_party_id(row.doc)
     found = find_party(ctx, party_id) if party_id else None
     if found is None:
@@ -120,20 +125,34 @@ def verify_customer(ctx: Context, customer_id: str) -> tuple[CustomerRow, Custom
     row = engine.load(ctx, CUSTOMER, customer_id, for_update=True)
     assert isinstance(row, CustomerRow)
     if row.status == "merged":
-        raise Conflict(f"customer {row.customer_number or row.id} was merged "
-                       f"({row.doc.get('statusReason')}); verify the surviving customer instead",
-                       field="status", rule="lifecycle.merged")
+        raise Conflict(
+            f"customer {row.customer_number or row.id} was merged "
+            f"({row.doc.get('statusReason')}); verify the surviving customer instead",
+            field="status",
+            rule="lifecycle.merged",
+        )
     policy = verification_policy(default_region=ctx.settings.default_phone_region)
     outcome, party_id = _outcome(ctx, row, policy)
-    record = repository.add_verification(ctx.session, CustomerVerification(
-        customer_id=row.id, verified_at=ctx.now, passed=outcome.passed,
-        checks=[_check_json(c) for c in outcome.checks], policy=_policy_summary(policy),
-        verified_by=ctx.principal.subject[:120], party_id=party_id))
+    record = repository.add_verification(
+        ctx.session,
+        CustomerVerification(
+            customer_id=row.id,
+            verified_at=ctx.now,
+            passed=outcome.passed,
+            checks=[_check_json(c) for c in outcome.checks],
+            policy=_policy_summary(policy),
+            verified_by=ctx.principal.subject[:120],
+            party_id=party_id,
+        ),
+    )
     new = copy.deepcopy(row.doc)
-    new["characteristic"] = with_characteristics(new, {
-        VERIFICATION_STATUS: ("string", "passed" if outcome.passed else "failed"),
-        VERIFIED_AT: ("dateTime", isoformat(record.verified_at)),
-    })
+    new["characteristic"] = with_characteristics(
+        new,
+        {
+            VERIFICATION_STATUS: ("string", "passed" if outcome.passed else "failed"),
+            VERIFIED_AT: ("dateTime", isoformat(record.verified_at)),
+        },
+    )
     if outcome.passed and row.status == "initialized":
         engine.set_state(ctx, CUSTOMER, row, "approved", extra_doc={"characteristic": new["characteristic"]})
     else:
@@ -145,8 +164,10 @@ def render_verification(ctx: Context, record: CustomerVerification) -> dict[str,
     checks: list[dict[str, Any]] = list(record.checks)
     return {
         "id": str(record.id),
-        "customer": {"id": record.customer_id, "href": f"{ctx.base_url}{CUSTOMER.api.base_path}/customer/"
-                                                       f"{record.customer_id}"},
+        "customer": {
+            "id": record.customer_id,
+            "href": f"{ctx.base_url}{CUSTOMER.api.base_path}/customer/{record.customer_id}",
+        },
         "verifiedAt": isoformat(record.verified_at),
         "status": "passed" if record.passed else "failed",
         "passed": record.passed,

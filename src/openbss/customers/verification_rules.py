@@ -230,9 +230,7 @@ def _check_data(ctx: _Context) -> tuple[bool, str]:
     else:
         _, problems = validate_individual(ctx.party, ctx.policy.default_region, today=ctx.today)
     if ctx.customer is not None:
-        problems += validate_contact_media(
-            ctx.customer.get("contactMedium"), "customer.contactMedium", ctx.region
-        )[1]
+        problems += validate_contact_media(ctx.customer.get("contactMedium"), "customer.contactMedium", ctx.region)[1]
     if not problems:
         return True, "party data is valid"
     return False, "; ".join(f"{p.field}: {p.rule}" for p in problems)

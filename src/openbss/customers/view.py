@@ -41,8 +41,20 @@ from openbss.tmf.models import SearchEntry
 
 ViewSection = Callable[[Context, CustomerRow], Any]
 VIEW_SECTIONS: dict[str, ViewSection] = {}
-RESERVED_KEYS = frozenset({"id", "href", "@type", "customerNumber", "customer", "party", "contactMedium",
-                           "duplicateCandidates", "lastVerification", "generatedAt"})
+RESERVED_KEYS = frozenset(
+    {
+        "id",
+        "href",
+        "@type",
+        "customerNumber",
+        "customer",
+        "party",
+        "contactMedium",
+        "duplicateCandidates",
+        "lastVerification",
+        "generatedAt",
+    }
+)
 MAX_ACCOUNTS = 200
 
 
@@ -71,15 +83,22 @@ def render_candidates(ctx: Context, customer_id: str) -> list[dict[str, Any]]:
         other = rows.get(pair.candidate_id)
         if other is None:
             continue
-        out.append({
-            "customer": {"id": other.id, "href": customer_href(ctx.base_url, other.id), "name": other.name,
-                         "customerNumber": other.customer_number, "status": other.status},
-            "score": pair.score,
-            "likely": pair.score >= LIKELY_DUPLICATE,
-            "reasons": list(pair.reasons),
-            "source": pair.source,
-            "detectedAt": isoformat(pair.detected_at),
-        })
+        out.append(
+            {
+                "customer": {
+                    "id": other.id,
+                    "href": customer_href(ctx.base_url, other.id),
+                    "name": other.name,
+                    "customerNumber": other.customer_number,
+                    "status": other.status,
+                },
+                "score": pair.score,
+                "likely": pair.score >= LIKELY_DUPLICATE,
+                "reasons": list(pair.reasons),
+                "source": pair.source,
+                "detectedAt": isoformat(pair.detected_at),
+            }
+        )
     return out
 
 
@@ -130,12 +149,20 @@ def accounts_section(ctx: Context, customer: CustomerRow) -> list[dict[str, Any]
     names = {customer.id} | ({customer.engaged_party_id} if customer.engaged_party_id else set())
     rt = _resource_type("TMF666.billingAccount")
     related = select(SearchEntry.resource_id).where(
-        SearchEntry.kind == rt.kind, SearchEntry.path == "relatedParty.id",
-        SearchEntry.value.in_(sorted(names)))
-    stmt = (select(BillingAccountRow)
-            .where(or_(BillingAccountRow.owner_party_id.in_(sorted(names)),
-                       BillingAccountRow.customer_id == customer.id, BillingAccountRow.id.in_(related)))
-            .order_by(BillingAccountRow.created_at, BillingAccountRow.id).limit(MAX_ACCOUNTS))
+        SearchEntry.kind == rt.kind, SearchEntry.path == "relatedParty.id", SearchEntry.value.in_(sorted(names))
+    )
+    stmt = (
+        select(BillingAccountRow)
+        .where(
+            or_(
+                BillingAccountRow.owner_party_id.in_(sorted(names)),
+                BillingAccountRow.customer_id == customer.id,
+                BillingAccountRow.id.in_(related),
+            )
+        )
+        .order_by(BillingAccountRow.created_at, BillingAccountRow.id)
+        .limit(MAX_ACCOUNTS)
+    )
     return [engine.render(ctx, rt, row) for row in ctx.session.execute(stmt).scalars()]
 
 

@@ -91,9 +91,7 @@ def cancel_orphaned_deliveries(session: Session) -> int:
     return rows_affected(session, statement)
 
 
-def due_deliveries(
-    session: Session, limit: int, skip_subscriptions: Collection[str] = ()
-) -> list[DueDelivery]:
+def due_deliveries(session: Session, limit: int, skip_subscriptions: Collection[str] = ()) -> list[DueDelivery]:
     """Deliveries that may be sent now, in event order."""
     query = select(EventDelivery.id, EventDelivery.subscription_id, EventDelivery.event_seq).where(
         _claimable(clock.now())

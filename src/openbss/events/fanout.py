@@ -59,8 +59,6 @@ def fan_out(session: Session, limit: int = FAN_OUT_BATCH) -> int:
     insert_if_absent(session, EventDelivery, deliveries)
     rows_affected(
         session,
-        update(OutboxEvent)
-        .where(OutboxEvent.seq.in_([event.seq for event in events]))
-        .values(fanned_out=True),
+        update(OutboxEvent).where(OutboxEvent.seq.in_([event.seq for event in events])).values(fanned_out=True),
     )
     return len(events)

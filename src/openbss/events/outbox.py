@@ -12,8 +12,16 @@ from openbss.core.ids import new_id
 from openbss.events.models import OutboxEvent
 
 
-def record_event(session: Session, *, api: str, event_type: str, resource_kind: str, resource_id: str,
-                 event: dict[str, Any], extra: dict[str, Any] | None = None) -> str:
+def record_event(
+    session: Session,
+    *,
+    api: str,
+    event_type: str,
+    resource_kind: str,
+    resource_id: str,
+    event: dict[str, Any],
+    extra: dict[str, Any] | None = None,
+) -> str:
     """Queue ``event_type`` (e.g. ``CustomerCreateEvent``) with ``event`` as its ``event`` body.
 
     Returns the event id. The event is delivered only if the transaction commits.

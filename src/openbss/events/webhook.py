@@ -58,6 +58,4 @@ def post_event(client: httpx.Client, claim: ClaimedDelivery, secret: str) -> Att
             error = None if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
     except Exception as exc:  # no answer (refused, timeout, TLS, bad URL...): a failed attempt
         status, error = None, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-    return AttemptOutcome(
-        status_code=status, error=error, duration_ms=int((time.monotonic() - started) * 1000)
-    )
+    return AttemptOutcome(status_code=status, error=error, duration_ms=int((time.monotonic() - started) * 1000))

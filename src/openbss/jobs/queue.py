@@ -80,9 +80,7 @@ class JobClaim:
         return rows_affected(session, statement) == 1
 
     def save_progress(self, session: Session, progress: dict[str, Any]) -> bool:
-        statement = (
-            update(Job).where(self._fence()).values(progress=progress, lease_until=clock.now() + self.lease)
-        )
+        statement = update(Job).where(self._fence()).values(progress=progress, lease_until=clock.now() + self.lease)
         return rows_affected(session, statement) == 1
 
     def finish(self, session: Session) -> bool:

@@ -76,9 +76,7 @@ class Worker:
     def prepare(self) -> None:
         """Load the task modules and create the missing periodic schedule rows."""
         load_task_modules()
-        self._intervals = {
-            name: p.interval_seconds(self.settings) for name, p in PERIODIC.items() if name in TASKS
-        }
+        self._intervals = {name: p.interval_seconds(self.settings) for name, p in PERIODIC.items() if name in TASKS}
         with self.database.session() as session:
             load_offset(session)
             ensure_schedules(session, self._intervals)
@@ -140,9 +138,7 @@ class Worker:
                 claim = claim_schedule(session, name, self.name, definition.lease)
             if claim is None:
                 continue  # another worker was quicker
-            context = JobContext(
-                self.database, self.settings, name, {}, claim, stop_requested=self.stop_event
-            )
+            context = JobContext(self.database, self.settings, name, {}, claim, stop_requested=self.stop_event)
             error = self._execute(definition, context, claim, f"periodic {name}")
             if error is not None and not isinstance(error, JobDeferred | LeaseLost):
                 log.error("periodic task %s failed: %s", name, _error_text(error))
@@ -212,9 +208,7 @@ class Worker:
         if not recorded:
             log.warning("%s: lease lost before the outcome was recorded", label)
 
-    def _execute(
-        self, definition: TaskDef, context: JobContext, claim: Claim, label: str
-    ) -> BaseException | None:
+    def _execute(self, definition: TaskDef, context: JobContext, claim: Claim, label: str) -> BaseException | None:
         """Run the task under a renewed lease; return the exception it raised, if any."""
         renew_every = definition.lease_seconds / 3
         with LeaseKeeper(self.database, claim, renew_every, context.lease_lost, label):

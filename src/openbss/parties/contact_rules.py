@@ -375,9 +375,7 @@ def _check_identifications(items: object, field: str, organisation: bool) -> lis
     return problems
 
 
-def _with_media(
-    doc: Mapping[str, Any], default_region: str | None
-) -> tuple[dict[str, Any], list[FieldProblem]]:
+def _with_media(doc: Mapping[str, Any], default_region: str | None) -> tuple[dict[str, Any], list[FieldProblem]]:
     out = copy.deepcopy(dict(doc))
     if "contactMedium" not in doc or doc["contactMedium"] is None:
         return out, []
@@ -420,7 +418,5 @@ def validate_organization(
     """Validate a TMF632 Organization; return a normalised copy and the problems found."""
     out, problems = _with_media(doc, default_region)
     problems += _check_period(doc.get("existsDuring"), "existsDuring")
-    problems += _check_identifications(
-        doc.get("organizationIdentification"), "organizationIdentification", True
-    )
+    problems += _check_identifications(doc.get("organizationIdentification"), "organizationIdentification", True)
     return out, problems

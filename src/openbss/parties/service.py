@@ -75,15 +75,19 @@ def individual_name(doc: Doc) -> str | None:
 
 def individual_columns(doc: Doc) -> dict[str, Any]:
     birth = doc.get("birthDate")
-    return {"name": (individual_name(doc) or "")[:255] or None,
-            "family_name": (str(doc["familyName"])[:255] if doc.get("familyName") else None),
-            "birth_date": str(birth)[:10] if birth else None}
+    return {
+        "name": (individual_name(doc) or "")[:255] or None,
+        "family_name": (str(doc["familyName"])[:255] if doc.get("familyName") else None),
+        "birth_date": str(birth)[:10] if birth else None,
+    }
 
 
 def organization_columns(doc: Doc) -> dict[str, Any]:
     name = doc.get("tradingName") or doc.get("name")
-    return {"name": str(name)[:255] if name else None,
-            "trading_name": str(doc["tradingName"])[:255] if doc.get("tradingName") else None}
+    return {
+        "name": str(name)[:255] if name else None,
+        "trading_name": str(doc["tradingName"])[:255] if doc.get("tradingName") else None,
+    }
 
 
 def _raise(problems: list[FieldProblem]) -> None:
@@ -150,12 +154,23 @@ def check_party_reference(ctx: Context, ref: Any, field: str) -> str | None:
     found = find_party(ctx, party_id)
     referred = ref.get("@referredType")
     if found is None:
-        raise ValidationFailed.from_problems([FieldProblem(
-            f"{field}.id", "reference.exists", f"no party (Individual or Organization) with id '{party_id}'")])
+        raise ValidationFailed.from_problems(
+            [
+                FieldProblem(
+                    f"{field}.id", "reference.exists", f"no party (Individual or Organization) with id '{party_id}'"
+                )
+            ]
+        )
     if referred in PARTY_TYPES and referred != found[0]:
-        raise ValidationFailed.from_problems([FieldProblem(
-            f"{field}.@referredType", "reference.type",
-            f"party '{party_id}' is an {found[0]}, not an {referred}")])
+        raise ValidationFailed.from_problems(
+            [
+                FieldProblem(
+                    f"{field}.@referredType",
+                    "reference.type",
+                    f"party '{party_id}' is an {found[0]}, not an {referred}",
+                )
+            ]
+        )
     return party_id
 
 

@@ -55,7 +55,8 @@ async def read_json(request: Request) -> tuple[Any, bytes]:
         return jsoncodec.loads(raw), raw
     except ValueError as exc:
         raise ValidationFailed.from_problems(
-            [FieldProblem("body", "json.syntax", f"the body is not valid JSON: {exc}")]) from None
+            [FieldProblem("body", "json.syntax", f"the body is not valid JSON: {exc}")]
+        ) from None
 
 
 def _replay(record: IdempotencyRecord) -> Response:
@@ -64,8 +65,9 @@ def _replay(record: IdempotencyRecord) -> Response:
     return Response(record.body.encode(), status_code=record.status_code, headers=headers, media_type=JSON_MEDIA)
 
 
-def idempotent_post(request: Request, principal: Principal, raw: bytes,
-                    produce: Callable[[Context], Response]) -> Response:
+def idempotent_post(
+    request: Request, principal: Principal, raw: bytes, produce: Callable[[Context], Response]
+) -> Response:
     """Run ``produce`` once per ``Idempotency-Key``; a retry gets the first answer back.
 
     The record is written in the same transaction as the change, so a POST
@@ -77,8 +79,9 @@ def idempotent_post(request: Request, principal: Principal, raw: bytes,
             return produce(ctx)
     key = key.strip()
     if not key or len(key) > 255:
-        raise ValidationFailed.from_problems([FieldProblem("Idempotency-Key", "idempotency.key",
-                                                           "must be 1 to 255 characters")])
+        raise ValidationFailed.from_problems(
+            [FieldProblem("Idempotency-Key", "idempotency.key", "must be 1 to 255 characters")]
+        )
     method_path = f"{request.method} {request.url.path}"
     digest = hashlib.sha256(method_path.encode() + b"\n" + raw).hexdigest()
 
@@ -90,7 +93,10 @@ def idempotent_post(request: Request, principal: Principal, raw: bytes,
             if record.request_hash != digest:
                 raise UnprocessableEntity(
                     "this Idempotency-Key was already used with a different request; use a new key",
-                    field="Idempotency-Key", rule="idempotency.reuse", code="ERR_IDEMPOTENCY_KEY_REUSED")
+                    field="Idempotency-Key",
+                    rule="idempotency.reuse",
+                    code="ERR_IDEMPOTENCY_KEY_REUSED",
+                )
             return _replay(record)
 
     earlier = existing()
@@ -99,11 +105,18 @@ def idempotent_post(request: Request, principal: Principal, raw: bytes,
     try:
         with unit_of_work(request, principal) as ctx:
             response = produce(ctx)
-            ctx.session.add(IdempotencyRecord(
-                principal=principal.key, key=key, method_path=method_path, request_hash=digest,
-                status_code=response.status_code,
-                headers={k: v for k, v in response.headers.items() if k.lower() in ("location", "etag")},
-                body=bytes(response.body).decode(), created_at=ctx.now))
+            ctx.session.add(
+                IdempotencyRecord(
+                    principal=principal.key,
+                    key=key,
+                    method_path=method_path,
+                    request_hash=digest,
+                    status_code=response.status_code,
+                    headers={k: v for k, v in response.headers.items() if k.lower() in ("location", "etag")},
+                    body=bytes(response.body).decode(),
+                    created_at=ctx.now,
+                )
+            )
             ctx.session.flush()
         return response
     except IntegrityError:

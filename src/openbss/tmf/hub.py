@@ -42,14 +42,19 @@ def validate_subscription(body: object) -> tuple[str, str | None]:
         parsed = urlparse(callback)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
             problems.append(FieldProblem("callback", "url", "must be an absolute http(s) URL"))
+    if isinstance(callback, str) and "\x00" in callback:
+        problems.append(FieldProblem("callback", "text.nul", "must not contain the NUL character"))
     query = body.get("query")
     if query is not None and not isinstance(query, str):
         problems.append(FieldProblem("query", "type.string", "must be a string such as 'eventType=...'"))
+    elif query and "\x00" in query:
+        problems.append(FieldProblem("query", "text.nul", "must not contain the NUL character"))
     elif query:
         for key, _ in parse_qsl(query.lstrip("?"), keep_blank_values=True):
             if key != "eventType" and not key.startswith("event."):
-                problems.append(FieldProblem("query", "hub.query",
-                                             f"'{key}' is not a filter; use eventType= or event.<path>="))
+                problems.append(
+                    FieldProblem("query", "hub.query", f"'{key}' is not a filter; use eventType= or event.<path>=")
+                )
     if problems:
         raise ValidationFailed.from_problems(problems)
     assert isinstance(callback, str)
@@ -65,8 +70,9 @@ def mount_hub(router: APIRouter, api: TmfApi) -> None:
         def produce(ctx: Context) -> Response:
             require_role(ctx, HUB_ROLES, "register an event listener")
             callback, query = validate_subscription(body)
-            sub = HubSubscription(id=new_id(), api=api.code, callback=callback, query=query,
-                                  created_by=principal.key, created_at=ctx.now)
+            sub = HubSubscription(
+                id=new_id(), api=api.code, callback=callback, query=query, created_by=principal.key, created_at=ctx.now
+            )
             ctx.session.add(sub)
             ctx.session.flush()
             return json_response(_render(sub), 201, {"Location": f"{ctx.base_url}{api.base_path}/hub/{sub.id}"})
@@ -85,12 +91,32 @@ def mount_hub(router: APIRouter, api: TmfApi) -> None:
             ctx.session.delete(_find(ctx, api, sub_id))
         return Response(status_code=204)
 
-    router.add_api_route(f"{api.base_path}/hub", subscribe, methods=["POST"], tags=[tag], status_code=201,
-                         summary="Register a listener", operation_id=f"registerListener{api.code}")
-    router.add_api_route(f"{api.base_path}/hub/{{sub_id}}", get_sub, methods=["GET"], tags=[tag],
-                         summary="Read a listener", operation_id=f"retrieveListener{api.code}")
-    router.add_api_route(f"{api.base_path}/hub/{{sub_id}}", unsubscribe, methods=["DELETE"], tags=[tag],
-                         status_code=204, summary="Remove a listener", operation_id=f"unregisterListener{api.code}")
+    router.add_api_route(
+        f"{api.base_path}/hub",
+        subscribe,
+        methods=["POST"],
+        tags=[tag],
+        status_code=201,
+        summary="Register a listener",
+        operation_id=f"registerListener{api.code}",
+    )
+    router.add_api_route(
+        f"{api.base_path}/hub/{{sub_id}}",
+        get_sub,
+        methods=["GET"],
+        tags=[tag],
+        summary="Read a listener",
+        operation_id=f"retrieveListener{api.code}",
+    )
+    router.add_api_route(
+        f"{api.base_path}/hub/{{sub_id}}",
+        unsubscribe,
+        methods=["DELETE"],
+        tags=[tag],
+        status_code=204,
+        summary="Remove a listener",
+        operation_id=f"unregisterListener{api.code}",
+    )
 
 
 def _find(ctx: Context, api: TmfApi, sub_id: str) -> HubSubscription:

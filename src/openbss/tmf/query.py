@@ -5,27 +5,41 @@
 ``name.regex=^Ja``, ``@type=Individual``. Each condition becomes SQL: on a
 typed column of the resource table when the attribute has one, otherwise an
 indexed lookup in ``search_entry``. Nothing is filtered in Python.
+
+How a value compares depends on what it looks like (docs/api.md):
+
+* a number (``10``, ``-2.5``) compares numerically with numeric values;
+* a date (``2024-01-01``, the whole UTC day) or a date-time compares in time
+  order with date and date-time values;
+* anything else compares as text.
+
+Regular expressions are limited to the syntax that Python (SQLite) and
+PostgreSQL read the same way, so that a filter means one thing on both.
 """
 
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Case, ColumnElement, and_, case, cast, false, func, or_, select
+from sqlalchemy.sql.expression import ClauseList
 from sqlalchemy.types import Numeric
 
 from openbss.core.errors import ValidationFailed
 from openbss.core.problems import FieldProblem
 from openbss.tmf.models import SearchEntry
-from openbss.tmf.search_index import is_date, normalise_datetime, parse_number
+from openbss.tmf.search_index import format_utc, normalise_date, normalise_datetime, parse_number
 
 RESERVED = frozenset({"fields", "offset", "limit", "sort", "depth", "expand"})
 OPERATORS = frozenset({"eq", "gt", "gte", "lt", "lte", "regex", "ne"})
 _SYMBOLS = {">=": "gte", "<=": "lte", ">": "gt", "<": "lt"}
+MAX_REGEX_LENGTH = 200
 
 
 @dataclass(frozen=True)
@@ -65,13 +79,21 @@ def _split_symbol(key: str, value: str) -> tuple[str, str, str]:
     return key, "", value
 
 
-def parse_list_query(params: Iterable[tuple[str, str]], *, known: frozenset[str], max_limit: int,
-                     default_limit: int, allow_unknown: bool = False) -> ListQuery:
+def parse_list_query(
+    params: Iterable[tuple[str, str]],
+    *,
+    known: frozenset[str],
+    max_limit: int,
+    default_limit: int,
+    allow_unknown: bool = False,
+) -> ListQuery:
     conditions: list[Condition] = []
     sort: tuple[SortKey, ...] = ()
     offset, limit = 0, default_limit
     fields: tuple[str, ...] | None = None
     for raw_key, raw_value in params:
+        if "\x00" in raw_key or "\x00" in raw_value:  # PostgreSQL text cannot hold it
+            raise _bad(raw_key.replace("\x00", ""), "filter.value", "must not contain the NUL character")
         if raw_key == "offset":
             offset = _int_param("offset", raw_value, 0, None)
         elif raw_key == "limit":
@@ -101,10 +123,9 @@ def parse_list_query(params: Iterable[tuple[str, str]], *, known: frozenset[str]
             _check_attr(key, key, known, allow_unknown)
             values = tuple(v for v in value.split(",")) if op in ("eq", "ne") else (value,)
             if op == "regex":
-                try:
-                    re.compile(value)
-                except re.error as exc:
-                    raise _bad(raw_key, "filter.regex", f"not a valid regular expression: {exc}") from exc
+                problem = regex_problem(value)
+                if problem:
+                    raise _bad(raw_key, "filter.regex", problem)
             if op in ("gt", "gte", "lt", "lte") and value == "":
                 raise _bad(raw_key, "filter.value", "a comparison needs a value")
             conditions.append(Condition(key, op, values))
@@ -128,6 +149,114 @@ def _int_param(name: str, value: str, low: int, high: int | None) -> int:
     return number
 
 
+# --- regular expressions ------------------------------------------------------------------------
+
+_ESCAPES = frozenset("dDwWsSntrfvAZ")  # letters that may follow a backslash outside [...]
+_CLASS_ESCAPES = frozenset("dDwWsSntrfv")  # ... and inside [...]
+_GROUP_OPENERS = ("(?:", "(?=", "(?!", "(?<=", "(?<!")
+_BOUND = re.compile(r"\{(\d+)(,(\d*))?\}")
+_MAX_REPEAT = 255  # PostgreSQL's largest {m,n} count
+
+
+def regex_problem(pattern: str) -> str | None:
+    """Why ``pattern`` cannot be a ``.regex`` filter, or None when it can.
+
+    The pattern must compile in Python and stay inside the syntax that
+    Python and PostgreSQL share: literals, ``.``, ``^``, ``$``, ``|``,
+    groups ``(...)``/``(?:...)``, look-around, bracket classes, the escapes
+    ``\\d \\w \\s \\D \\W \\S \\n \\t \\r \\f \\v \\A \\Z`` and escaped
+    punctuation, the quantifiers ``* + ? {m} {m,} {m,n}`` (each optionally
+    lazy with ``?``, never on an anchor or a look-around) and a leading ``(?i)``.
+    """
+    if len(pattern) > MAX_REGEX_LENGTH:
+        return f"a regular expression may have at most {MAX_REGEX_LENGTH} characters"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # FutureWarning on '[[' and the like: refused below anyway
+            re.compile(pattern)
+    except re.error as exc:
+        return f"not a valid regular expression: {exc}"
+    except (OverflowError, RecursionError):
+        return "not a valid regular expression: too large"
+    groups: list[bool] = []  # for each open group: is it a look-around?
+    repeatable = False  # may the next token be a quantifier?
+    i, n = 0, len(pattern)
+    while i < n:
+        ch = pattern[i]
+        if ch in "*+?{":
+            if ch == "{":
+                bound = _BOUND.match(pattern, i)
+                if bound is None:
+                    return "write \\{ for a literal brace; a repetition is {m}, {m,} or {m,n}"
+                if max(int(c) for c in (bound.group(1), bound.group(3)) if c) > _MAX_REPEAT:
+                    return f"a repetition count may be at most {_MAX_REPEAT}"
+                i = bound.end()
+            else:
+                i += 1
+            if not repeatable:
+                return "a quantifier must follow something that can repeat (not an anchor or a look-around)"
+            if i < n and pattern[i] == "+":
+                return "possessive quantifiers (*+, ++, ?+) are not supported"
+            if i < n and pattern[i] == "?":
+                i += 1  # lazy
+            repeatable = False
+            continue
+        repeatable = True
+        if ch == "\\":
+            escaped = pattern[i + 1]  # re.compile refuses a trailing backslash
+            if escaped.isalnum() and escaped not in _ESCAPES:
+                return f"the escape \\{escaped} is not supported (it differs between databases)"
+            repeatable = escaped not in "AZ"
+            i += 2
+        elif ch == "[":
+            end_or_problem = _class_end(pattern, i)
+            if isinstance(end_or_problem, str):
+                return end_or_problem
+            i = end_or_problem
+        elif ch == "(":
+            if pattern.startswith("(?", i):
+                opener = next((o for o in _GROUP_OPENERS if pattern.startswith(o, i)), None)
+                if opener is not None:
+                    groups.append(opener != "(?:")
+                    i += len(opener)
+                elif i == 0 and pattern.startswith("(?i)"):
+                    i += 4
+                else:
+                    return "only (?:...), look-around groups and a leading (?i) are supported"
+            else:
+                groups.append(False)
+                i += 1
+            repeatable = False
+        elif ch == ")":
+            repeatable = not groups.pop()
+            i += 1
+        else:
+            repeatable = ch not in "^$|"
+            i += 1
+    return None
+
+
+def _class_end(pattern: str, start: int) -> int | str:
+    """Index just after the bracket class opening at ``start``, or why the class is refused."""
+    i = start + 1
+    if pattern.startswith("^", i):
+        i += 1
+    if pattern.startswith("]", i):
+        i += 1
+    while pattern[i] != "]":  # re.compile refuses an unterminated class
+        ch = pattern[i]
+        if ch == "\\":
+            escaped = pattern[i + 1]
+            if escaped.isalnum() and escaped not in _CLASS_ESCAPES:
+                return f"the escape \\{escaped} is not supported in a [...] class"
+            i += 2
+        elif ch == "[":
+            return "write \\[ for a '[' inside a [...] class (POSIX classes like [:alpha:] are not supported)"
+        else:
+            i += 1
+    return i + 1
+
+
 # --- SQL -----------------------------------------------------------------------------------------
 
 
@@ -138,16 +267,72 @@ class ColumnMap:
     columns: Mapping[str, Any]  # wire attribute -> column
 
 
+_SPACED_OFFSET = re.compile(r"^(.*T[\d:.]+) (\d{2}:?\d{2})$")
+
+
 def _time_bounds(text: str) -> tuple[str, str] | None:
-    """[start, end) of a date or date-time filter value, in index form."""
-    if is_date(text):
-        day = datetime.fromisoformat(text).replace(tzinfo=UTC)
-        start = normalise_datetime(day.isoformat())
-        end = normalise_datetime((day + timedelta(days=1)).isoformat())
-        assert start and end
-        return start, end
-    moment = normalise_datetime(text)
+    """[start, end) of a date (its whole UTC day) or (t, t) of a date-time, in index form; else None.
+
+    An offset whose ``+`` arrived as a space (an unencoded ``+`` in a query
+    string) is read as ``+``.
+    """
+    day = normalise_date(text)
+    if day is not None:
+        start = datetime.fromisoformat(day.replace("Z", "+00:00"))
+        try:
+            return day, format_utc(start + timedelta(days=1))
+        except OverflowError:
+            return day, "9999-12-31T23:59:59.999Z~"  # sorts after every date-time of year 9999
+    spaced = _SPACED_OFFSET.match(text)
+    moment = normalise_datetime(f"{spaced.group(1)}+{spaced.group(2)}" if spaced else text)
     return (moment, moment) if moment else None
+
+
+def _number_of(text: str) -> Decimal | None:
+    """The number a filter value stands for (not a date that happens to parse)."""
+    return None if _time_bounds(text) else parse_number(text)
+
+
+def _typed(value_type: Any, wanted: str, condition: ColumnElement[bool]) -> ColumnElement[bool]:
+    return condition if value_type is None else and_(value_type == wanted, condition)
+
+
+def _equals(column: Any, value_type: Any, value: str) -> ColumnElement[bool]:
+    bounds = _time_bounds(value)
+    if bounds and bounds[0] != bounds[1]:  # a whole day
+        return or_(column == value, _typed(value_type, "t", and_(column >= bounds[0], column < bounds[1])))
+    candidates = {value}
+    if bounds:
+        candidates.add(bounds[0])
+    number = _number_of(value)
+    if number is not None and value_type is not None:
+        numeric = and_(value_type == "n", _as_number(column, value_type) == number)
+        return or_(column.in_(sorted(candidates)), numeric)
+    return column.in_(sorted(candidates))  # type: ignore[no-any-return]
+
+
+_COMPARE = {"gt": "__gt__", "gte": "__ge__", "lt": "__lt__", "lte": "__le__"}
+
+
+def _compare(column: Any, value_type: Any, op: str, value: str) -> ColumnElement[bool]:
+    number = _number_of(value)
+    if number is not None and value_type is not None:
+        return and_(value_type == "n", getattr(_as_number(column, value_type), _COMPARE[op])(number))
+    bounds = _time_bounds(value)
+    if bounds:
+        start, end = bounds
+        compare = _COMPARE[op]
+        if start != end:  # a whole day: after it is from the next midnight on, up to it is before that
+            bound, compare = {
+                "gt": (end, "__ge__"),
+                "gte": (start, "__ge__"),
+                "lt": (start, "__lt__"),
+                "lte": (end, "__lt__"),
+            }[op]
+        else:
+            bound = start
+        return _typed(value_type, "t", getattr(column, compare)(bound))
+    return getattr(column, _COMPARE[op])(value)  # type: ignore[no-any-return]
 
 
 def _value_condition(column: Any, value_type: Any, op: str, values: tuple[str, ...]) -> ColumnElement[bool]:
@@ -155,48 +340,20 @@ def _value_condition(column: Any, value_type: Any, op: str, values: tuple[str, .
     if op == "regex":
         return column.regexp_match(values[0])  # type: ignore[no-any-return]
     if op in ("eq", "ne"):
-        parts: list[ColumnElement[bool]] = []
-        for v in values:
-            bounds = _time_bounds(v)
-            if bounds and bounds[0] != bounds[1]:
-                parts.append(and_(column >= bounds[0], column < bounds[1]))
-                continue
-            candidates = {v}
-            if bounds:
-                candidates.add(bounds[0])
-            number = parse_number(v)
-            if number is not None and value_type is not None:
-                parts.append(or_(column.in_(candidates),
-                                 and_(value_type == "n", _as_number(column, value_type) == number)))
-            else:
-                parts.append(column.in_(candidates))
+        parts = [_equals(column, value_type, v) for v in values]
         combined = or_(*parts) if parts else false()
         return ~combined if op == "ne" else combined
-    value = values[0]
-    compare = {"gt": "__gt__", "gte": "__ge__", "lt": "__lt__", "lte": "__le__"}[op]
-    number = parse_number(value)
-    if number is not None and value_type is not None and not _time_bounds(value):
-        return and_(value_type == "n", getattr(_as_number(column, value_type), compare)(number))
-    bounds = _time_bounds(value)
-    if bounds:
-        start, end = bounds
-        if bounds[0] != bounds[1]:  # a whole day
-            value = end if op in ("gt", "lte") else start
-            if op == "gt":
-                compare = "__ge__"
-            elif op == "lte":
-                compare = "__lt__"
-        else:
-            value = start
-    return getattr(column, compare)(value)  # type: ignore[no-any-return]
+    return _compare(column, value_type, op, values[0])
 
 
 def _as_number(column: Any, value_type: Any) -> Case[Any]:
-    return case((value_type == "n", cast(column, Numeric(38, 10))), else_=None)
+    # unbounded NUMERIC: a bounded type would overflow (PostgreSQL) or round on long values
+    return case((value_type == "n", cast(column, Numeric())), else_=None)
 
 
-def where_clauses(conditions: Iterable[Condition], *, kind: str, id_column: Any,
-                  column_map: ColumnMap) -> list[ColumnElement[bool]]:
+def where_clauses(
+    conditions: Iterable[Condition], *, kind: str, id_column: Any, column_map: ColumnMap
+) -> list[ColumnElement[bool]]:
     clauses: list[ColumnElement[bool]] = []
     for cond in conditions:
         column = column_map.columns.get(cond.path)
@@ -206,11 +363,16 @@ def where_clauses(conditions: Iterable[Condition], *, kind: str, id_column: Any,
         sub = select(SearchEntry.resource_id).where(
             SearchEntry.kind == kind,
             SearchEntry.path == cond.path,
-            _value_condition(SearchEntry.value, SearchEntry.value_type, "eq" if cond.op == "ne" else cond.op,
-                             cond.values),
+            _value_condition(
+                SearchEntry.value, SearchEntry.value_type, "eq" if cond.op == "ne" else cond.op, cond.values
+            ),
         )
         clauses.append(id_column.not_in(sub) if cond.op == "ne" else id_column.in_(sub))
     return clauses
+
+
+def _instant(index_text: str) -> datetime:
+    return datetime.fromisoformat(index_text.rstrip("~").replace("Z", "+00:00")).astimezone(UTC)
 
 
 def _column_condition(column: Any, cond: Condition) -> ColumnElement[bool]:
@@ -224,8 +386,7 @@ def _column_condition(column: Any, cond: Condition) -> ColumnElement[bool]:
                 bounds = _time_bounds(v)
                 if not bounds:
                     raise _bad(cond.path, "filter.datetime", f"'{v}' is not a date or date-time")
-                start = datetime.fromisoformat(bounds[0].replace("Z", "+00:00"))
-                end = datetime.fromisoformat(bounds[1].replace("Z", "+00:00"))
+                start, end = _instant(bounds[0]), _instant(bounds[1])
                 parts.append(and_(column >= start, column < end) if start != end else column == start)
             combined = or_(*parts)
             return ~combined if cond.op == "ne" else combined
@@ -234,51 +395,76 @@ def _column_condition(column: Any, cond: Condition) -> ColumnElement[bool]:
         bounds = _time_bounds(values[0])
         if not bounds:
             raise _bad(cond.path, "filter.datetime", f"'{values[0]}' is not a date or date-time")
-        start = datetime.fromisoformat(bounds[0].replace("Z", "+00:00"))
-        end = datetime.fromisoformat(bounds[1].replace("Z", "+00:00"))
+        start, end = _instant(bounds[0]), _instant(bounds[1])
         whole_day = start != end
-        ops = {"gt": column >= end if whole_day else column > start,
-               "gte": column >= start, "lt": column < start,
-               "lte": column < end if whole_day else column <= start}
-        return ops[cond.op]
+        ops = {
+            "gt": column >= end if whole_day else column > start,
+            "gte": column >= start,
+            "lt": column < start,
+            "lte": column < end if whole_day else column <= start,
+        }
+        chosen: ColumnElement[bool] = ops[cond.op]
+        return chosen
     return _value_condition(column, None, cond.op, cond.values)
 
 
 def sort_expression(key: SortKey, *, kind: str, id_column: Any, column_map: ColumnMap) -> Any:
+    """ORDER BY terms for one sort key; resources without a value come last either way.
+
+    An attribute in the search index sorts numbers first, in numeric order,
+    then the other values in text order (date-times are stored so that text
+    order is time order). Where an array holds several values, ascending
+    order uses the smallest and descending order the largest.
+    """
     column = column_map.columns.get(key.path)
-    if column is None:
-        column = (
-            select(func.min(SearchEntry.value))
-            .where(SearchEntry.kind == kind, SearchEntry.path == key.path, SearchEntry.resource_id == id_column)
-            .scalar_subquery()
-        )
-    return column.desc() if key.descending else column.asc()
+    if column is not None:
+        return column.desc().nulls_last() if key.descending else column.asc().nulls_last()
+    pick = func.max if key.descending else func.min
+    where = (SearchEntry.kind == kind, SearchEntry.path == key.path, SearchEntry.resource_id == id_column)
+    as_number = _as_number(SearchEntry.value, SearchEntry.value_type)
+    numeric = select(pick(as_number)).where(*where).scalar_subquery()
+    text = select(pick(SearchEntry.value)).where(*where).scalar_subquery()
+    if key.descending:
+        return ClauseList(numeric.desc().nulls_last(), text.desc().nulls_last())
+    return ClauseList(numeric.asc().nulls_last(), text.asc().nulls_last())
 
 
 def select_fields(doc: Mapping[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
-    """Keep ``id``, ``href``, ``@type`` and the named attributes (dotted paths go one level deep)."""
+    """Keep ``id``, ``href``, ``@type`` and the named attributes.
+
+    A dotted name selects inside objects and inside every element of an
+    array, at any depth (``contactMedium.characteristic.emailAddress``).
+    """
     keep: dict[str, Any] = {}
     for always in ("id", "href", "@type"):
         if always in doc:
             keep[always] = doc[always]
     for name in fields:
-        head, _, rest = name.partition(".")
-        if head not in doc:
-            continue
-        if not rest:
-            keep[head] = doc[head]
-            continue
-        value = doc[head]
-        if isinstance(value, dict):
-            part = keep.setdefault(head, {})
-            if isinstance(part, dict) and rest in value:
-                part[rest] = value[rest]
-        elif isinstance(value, list):
-            items = keep.get(head)
-            if not isinstance(items, list) or len(items) != len(value):
-                items = [{} for _ in value]
-                keep[head] = items
-            for target, item in zip(items, value, strict=True):
-                if isinstance(item, dict) and rest in item and isinstance(target, dict):
-                    target[rest] = item[rest]
+        _select_path(doc, name.split("."), keep)
     return keep
+
+
+def _select_path(source: Mapping[str, Any], parts: list[str], target: dict[str, Any]) -> None:
+    head, rest = parts[0], parts[1:]
+    if head not in source:
+        return
+    value = source[head]
+    if not rest:
+        target[head] = value
+        return
+    if isinstance(value, Mapping):
+        part = target.get(head)
+        if not isinstance(part, dict):
+            if head in target:  # already selected whole
+                return
+            part = target[head] = {}
+        _select_path(value, rest, part)
+    elif isinstance(value, list):
+        items = target.get(head)
+        if not isinstance(items, list) or len(items) != len(value):
+            if head in target:
+                return
+            items = target[head] = [{} for _ in value]
+        for selected, item in zip(items, value, strict=True):
+            if isinstance(item, Mapping) and isinstance(selected, dict):
+                _select_path(item, rest, selected)

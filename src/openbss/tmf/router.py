@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from openbss.core.errors import ApiError
+from openbss.core.errors import ApiError, PreconditionFailed
 from openbss.core.security import Principal
 from openbss.core.settings import get_settings
 from openbss.tmf import patch as patching
@@ -69,9 +69,13 @@ def mount_resource(router: APIRouter, rt: ResourceType) -> None:
 
     def list_(request: Request, principal: Principal = Depends(authenticate)) -> Response:
         settings = get_settings()
-        query = parse_list_query(request.query_params.multi_items(), known=rt.wire_fields | {"id", "href"},
-                                 max_limit=settings.max_page_limit, default_limit=settings.default_page_limit,
-                                 allow_unknown=False)
+        query = parse_list_query(
+            request.query_params.multi_items(),
+            known=rt.wire_fields | {"id", "href"},
+            max_limit=settings.max_page_limit,
+            default_limit=settings.default_page_limit,
+            allow_unknown=False,
+        )
         with unit_of_work(request, principal) as ctx:
             page = service.list_rows(ctx, rt, query)
             docs = [service.render(ctx, rt, row) for row in page.rows]
@@ -93,9 +97,14 @@ def mount_resource(router: APIRouter, rt: ResourceType) -> None:
     async def patch(resource_id: str, request: Request, principal: Principal = Depends(authenticate)) -> Response:
         content_type = (request.headers.get("content-type") or "application/json").split(";")[0].strip().lower()
         if content_type not in PATCH_TYPES:
-            raise ApiError(f"PATCH accepts {', '.join(PATCH_TYPES)}; got '{content_type}'", status=415,
-                           code="ERR_UNSUPPORTED_MEDIA_TYPE", reason="Unsupported media type",
-                           field="Content-Type", rule="patch.mediaType")
+            raise ApiError(
+                f"PATCH accepts {', '.join(PATCH_TYPES)}; got '{content_type}'",
+                status=415,
+                code="ERR_UNSUPPORTED_MEDIA_TYPE",
+                reason="Unsupported media type",
+                field="Content-Type",
+                rule="patch.mediaType",
+            )
         body, _raw = await read_json(request)
         kind = patching.JSON_PATCH if content_type == patching.JSON_PATCH else patching.MERGE_PATCH
         if_match = request.headers.get("if-match")
@@ -107,7 +116,18 @@ def mount_resource(router: APIRouter, rt: ResourceType) -> None:
                 headers = {"ETag": service.etag(row)}
             return json_response(doc, 200, headers)
 
-        return await run_in_threadpool(work)
+        def work_retrying() -> Response:
+            # without If-Match the client asked for no precondition: a concurrent change that the
+            # optimistic lock caught is retried on the new version instead of answered with 412
+            for _ in range(2):
+                try:
+                    return work()
+                except PreconditionFailed as exc:
+                    if if_match is not None or exc.rule != "etag.concurrentUpdate":
+                        raise
+            return work()
+
+        return await run_in_threadpool(work_retrying)
 
     def remove(resource_id: str, request: Request, principal: Principal = Depends(authenticate)) -> Response:
         with unit_of_work(request, principal) as ctx:
@@ -122,19 +142,55 @@ def mount_resource(router: APIRouter, rt: ResourceType) -> None:
     }
     one = {"application/json": {"schema": full_ref}}
     many = {"application/json": {"schema": {"type": "array", "items": full_ref}}}
-    router.add_api_route(base, create, methods=["POST"], tags=[tag], summary=f"Create a {rt.type_name}",
-                         operation_id=f"create{rt.type_name}", status_code=201,
-                         openapi_extra={"requestBody": {"required": True, "content": json_body},
-                                        "responses": {"201": {"description": "Created", "content": one}}})
-    router.add_api_route(base, list_, methods=["GET"], tags=[tag], summary=f"List or find {rt.type_name}",
-                         operation_id=f"list{rt.type_name}",
-                         openapi_extra={"responses": {"200": {"description": "Success", "content": many}}})
-    router.add_api_route(base + "/{resource_id}", get_one, methods=["GET"], tags=[tag],
-                         summary=f"Retrieve a {rt.type_name} by id", operation_id=f"retrieve{rt.type_name}",
-                         openapi_extra={"responses": {"200": {"description": "Success", "content": one}}})
-    router.add_api_route(base + "/{resource_id}", patch, methods=["PATCH"], tags=[tag],
-                         summary=f"Partially update a {rt.type_name}", operation_id=f"patch{rt.type_name}",
-                         openapi_extra={"requestBody": {"required": True, "content": patch_body},
-                                        "responses": {"200": {"description": "Updated", "content": one}}})
-    router.add_api_route(base + "/{resource_id}", remove, methods=["DELETE"], tags=[tag], status_code=204,
-                         summary=f"Delete a {rt.type_name}", operation_id=f"delete{rt.type_name}")
+    router.add_api_route(
+        base,
+        create,
+        methods=["POST"],
+        tags=[tag],
+        summary=f"Create a {rt.type_name}",
+        operation_id=f"create{rt.type_name}",
+        status_code=201,
+        openapi_extra={
+            "requestBody": {"required": True, "content": json_body},
+            "responses": {"201": {"description": "Created", "content": one}},
+        },
+    )
+    router.add_api_route(
+        base,
+        list_,
+        methods=["GET"],
+        tags=[tag],
+        summary=f"List or find {rt.type_name}",
+        operation_id=f"list{rt.type_name}",
+        openapi_extra={"responses": {"200": {"description": "Success", "content": many}}},
+    )
+    router.add_api_route(
+        base + "/{resource_id}",
+        get_one,
+        methods=["GET"],
+        tags=[tag],
+        summary=f"Retrieve a {rt.type_name} by id",
+        operation_id=f"retrieve{rt.type_name}",
+        openapi_extra={"responses": {"200": {"description": "Success", "content": one}}},
+    )
+    router.add_api_route(
+        base + "/{resource_id}",
+        patch,
+        methods=["PATCH"],
+        tags=[tag],
+        summary=f"Partially update a {rt.type_name}",
+        operation_id=f"patch{rt.type_name}",
+        openapi_extra={
+            "requestBody": {"required": True, "content": patch_body},
+            "responses": {"200": {"description": "Updated", "content": one}},
+        },
+    )
+    router.add_api_route(
+        base + "/{resource_id}",
+        remove,
+        methods=["DELETE"],
+        tags=[tag],
+        status_code=204,
+        summary=f"Delete a {rt.type_name}",
+        operation_id=f"delete{rt.type_name}",
+    )

@@ -22,7 +22,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 def _assume_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("the date-time is out of range once put in UTC (years 1 to 9999)") from None
 
 
 DateTime = Annotated[datetime, AfterValidator(_assume_utc)]

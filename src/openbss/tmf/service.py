@@ -74,7 +74,9 @@ def check_if_match(row: Any, if_match: str | None) -> None:
     if etag(row) not in [t.removeprefix("W/") for t in tags]:
         raise PreconditionFailed(
             f"If-Match {if_match} does not match the current ETag {etag(row)}; read the resource again",
-            field="If-Match", rule="etag.mismatch")
+            field="If-Match",
+            rule="etag.mismatch",
+        )
 
 
 # --- reading ----------------------------------------------------------------------------------------
@@ -141,12 +143,17 @@ def _check_extensions(rt: ResourceType, doc: Doc, body: Doc) -> None:
         return
     declared = doc.get("@schemaLocation") or (doc.get("@type") not in (None, rt.type_name))
     if not declared:
-        raise ValidationFailed.from_problems([
-            FieldProblem(name, "unknownAttribute",
-                         f"'{name}' is not an attribute of {rt.type_name}; extension attributes need an "
-                         "@type naming the sub-class and its @schemaLocation")
-            for name in unknown
-        ])
+        raise ValidationFailed.from_problems(
+            [
+                FieldProblem(
+                    name,
+                    "unknownAttribute",
+                    f"'{name}' is not an attribute of {rt.type_name}; extension attributes need an "
+                    "@type naming the sub-class and its @schemaLocation",
+                )
+                for name in unknown
+            ]
+        )
 
 
 def _check_type(rt: ResourceType, doc: Doc) -> None:
@@ -155,9 +162,16 @@ def _check_type(rt: ResourceType, doc: Doc) -> None:
         doc["@type"] = rt.type_name
         return
     if given != rt.type_name and given not in rt.subtypes and not doc.get("@schemaLocation"):
-        raise ValidationFailed.from_problems([FieldProblem(
-            "@type", "polymorphism", f"'{given}' is not {rt.type_name} or a known sub-class of it; "
-            "a sub-class must give its @schemaLocation")])
+        raise ValidationFailed.from_problems(
+            [
+                FieldProblem(
+                    "@type",
+                    "polymorphism",
+                    f"'{given}' is not {rt.type_name} or a known sub-class of it; "
+                    "a sub-class must give its @schemaLocation",
+                )
+            ]
+        )
 
 
 def _check_initial_state(rt: ResourceType, doc: Doc) -> None:
@@ -169,9 +183,15 @@ def _check_initial_state(rt: ResourceType, doc: Doc) -> None:
     elif rt.transitions is not None and state != rt.initial_state:
         allowed = sorted({rt.initial_state, *rt.transitions.get("@create", frozenset())})
         if state not in allowed:
-            raise ValidationFailed.from_problems([FieldProblem(
-                rt.state_field, "lifecycle.initial",
-                f"a new {rt.type_name} cannot start as '{state}'; it starts as one of {', '.join(allowed)}")])
+            raise ValidationFailed.from_problems(
+                [
+                    FieldProblem(
+                        rt.state_field,
+                        "lifecycle.initial",
+                        f"a new {rt.type_name} cannot start as '{state}'; it starts as one of {', '.join(allowed)}",
+                    )
+                ]
+            )
 
 
 def _columns(rt: ResourceType, doc: Doc) -> dict[str, Any]:
@@ -195,14 +215,19 @@ def _write_entries(session: Session, rt: ResourceType, resource_id: str, old: Do
     added = after - before
     if gone:
         keys = {(p, v) for p, v, _ in gone}
-        session.execute(delete(SearchEntry).where(
-            SearchEntry.kind == rt.kind, SearchEntry.resource_id == resource_id,
-            tuple_(SearchEntry.path, SearchEntry.value).in_(list(keys))))
+        session.execute(
+            delete(SearchEntry).where(
+                SearchEntry.kind == rt.kind,
+                SearchEntry.resource_id == resource_id,
+                tuple_(SearchEntry.path, SearchEntry.value).in_(list(keys)),
+            )
+        )
     if added:
         keep = {(p, v) for p, v, _ in after - added}
         rows = [
             {"kind": rt.kind, "resource_id": resource_id, "path": p, "value": v, "value_type": t}
-            for p, v, t in sorted(added) if (p, v) not in keep
+            for p, v, t in sorted(added)
+            if (p, v) not in keep
         ]
         unique = {(r["path"], r["value"]): r for r in rows}
         if unique:
@@ -211,8 +236,9 @@ def _write_entries(session: Session, rt: ResourceType, resource_id: str, old: Do
 
 def _record_process(ctx: Context, process_id: str | None, operation: str) -> None:
     if process_id:
-        ctx.session.execute(insert(ProcessRun).values(process_id=process_id, operation=operation,
-                                                      at=ctx.now, duration_us=0))
+        ctx.session.execute(
+            insert(ProcessRun).values(process_id=process_id, operation=operation, at=ctx.now, duration_us=0)
+        )
 
 
 def _flush_change(ctx: Context, rt: ResourceType, row: Any) -> None:
@@ -223,7 +249,9 @@ def _flush_change(ctx: Context, rt: ResourceType, row: Any) -> None:
     except StaleDataError:
         raise PreconditionFailed(
             f"{rt.type_name} '{resource_id}' was changed by another request at the same time; read it again and retry",
-            field="If-Match", rule="etag.concurrentUpdate") from None
+            field="If-Match",
+            rule="etag.concurrentUpdate",
+        ) from None
 
 
 def _store(ctx: Context, rt: ResourceType, row: Any, new: Doc) -> None:
@@ -236,15 +264,22 @@ def _store(ctx: Context, rt: ResourceType, row: Any, new: Doc) -> None:
 
 def _check_owner_kept(ctx: Context, rt: ResourceType, row: Any) -> None:
     if ctx.principal.party_bound and not rt.public_read and row.owner_party_id != ctx.principal.party_id:
-        raise Forbidden(f"a {ctx.principal.role} token cannot hand a {rt.type_name} to another party",
-                        rule="auth.party")
+        raise Forbidden(
+            f"a {ctx.principal.role} token cannot hand a {rt.type_name} to another party", rule="auth.party"
+        )
 
 
 def emit(ctx: Context, rt: ResourceType, kind: str, row: Any, extra: dict[str, Any] | None = None) -> str:
     """Queue ``<Type><kind>Event`` carrying the rendered resource."""
-    return record_event(ctx.session, api=rt.api.code, event_type=f"{rt.type_name}{kind}Event",
-                        resource_kind=rt.kind, resource_id=row.id,
-                        event={rt.event_name: render(ctx, rt, row)}, extra=extra)
+    return record_event(
+        ctx.session,
+        api=rt.api.code,
+        event_type=f"{rt.type_name}{kind}Event",
+        resource_kind=rt.kind,
+        resource_id=row.id,
+        event={rt.event_name: render(ctx, rt, row)},
+        extra=extra,
+    )
 
 
 def create(ctx: Context, rt: ResourceType, body: Any) -> Any:
@@ -256,11 +291,9 @@ def create(ctx: Context, rt: ResourceType, body: Any) -> Any:
     rt.hooks.before_create(ctx, doc)
     resource_id = new_id()
     stored = {"id": resource_id, **{k: v for k, v in doc.items() if k not in ("id", "href")}}
-    row = rt.model(id=resource_id, created_at=ctx.now, updated_at=ctx.now, doc=stored,
-                   **_columns(rt, stored))
+    row = rt.model(id=resource_id, created_at=ctx.now, updated_at=ctx.now, doc=stored, **_columns(rt, stored))
     if ctx.principal.party_bound and row.owner_party_id != ctx.principal.party_id and not rt.public_read:
-        raise Forbidden(f"a {ctx.principal.role} token may only create resources of its own party",
-                        rule="auth.party")
+        raise Forbidden(f"a {ctx.principal.role} token may only create resources of its own party", rule="auth.party")
     ctx.session.add(row)
     ctx.session.flush()
     _write_entries(ctx.session, rt, resource_id, None, stored)
@@ -274,23 +307,24 @@ def _apply_patch(rt: ResourceType, current: Doc, content_type: str, body: Any) -
     if content_type == patching.JSON_PATCH:
         return dict(patching.json_patch(current, body))
     if not isinstance(body, dict):
-        raise ValidationFailed.from_problems([FieldProblem("body", "type.object",
-                                                           "a merge patch must be a JSON object")])
+        raise ValidationFailed.from_problems(
+            [FieldProblem("body", "type.object", "a merge patch must be a JSON object")]
+        )
     return dict(patching.merge_patch(current, body))
 
 
-def update(ctx: Context, rt: ResourceType, resource_id: str, content_type: str, body: Any,
-           if_match: str | None) -> Any:
+def update(ctx: Context, rt: ResourceType, resource_id: str, content_type: str, body: Any, if_match: str | None) -> Any:
     require_role(ctx, rt.update_roles, f"change a {rt.type_name}")
     row = load(ctx, rt, resource_id, for_update=True)
     check_if_match(row, if_match)
     old: Doc = copy.deepcopy(row.doc)
     patched = _apply_patch(rt, old, content_type, body)
-    changed = sorted(k for k in set(old) | set(patched) if old.get(k) != patched.get(k))
+    changed = sorted(k for k in set(old) | set(patched) if not patching.json_equal(old.get(k), patched.get(k)))
     read_only = [k for k in changed if k in rt.read_only]
     if read_only:
-        raise ValidationFailed.from_problems([
-            FieldProblem(k, "readOnly", f"'{k}' is read-only and cannot be changed") for k in read_only])
+        raise ValidationFailed.from_problems(
+            [FieldProblem(k, "readOnly", f"'{k}' is read-only and cannot be changed") for k in read_only]
+        )
     if not changed:
         return row
     _check_extensions(rt, patched, {k: patched[k] for k in changed if k in patched})
@@ -307,12 +341,15 @@ def update(ctx: Context, rt: ResourceType, resource_id: str, content_type: str, 
     if rt.state_field and old.get(rt.state_field) != new.get(rt.state_field):
         state_changed = True
         if ctx.principal.party_bound:
-            raise Forbidden(f"'{rt.state_field}' of a {rt.type_name} is changed by staff only",
-                            field=rt.state_field, rule="auth.state")
+            raise Forbidden(
+                f"'{rt.state_field}' of a {rt.type_name} is changed by staff only",
+                field=rt.state_field,
+                rule="auth.state",
+            )
         check_transition(rt, old.get(rt.state_field), new.get(rt.state_field))
     rt.hooks.before_update(ctx, row, old, new)
     # the hook may have changed more attributes; recompute what changed
-    changed = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+    changed = sorted(k for k in set(old) | set(new) if not patching.json_equal(old.get(k), new.get(k)))
     if not changed:
         return row
     if rt.state_field:
@@ -338,13 +375,19 @@ def check_transition(rt: ResourceType, old: Any, new: Any) -> None:
         options = ", ".join(sorted(allowed)) or "none (final state)"
         raise Conflict(
             f"{rt.type_name} cannot go from '{old}' to '{new}'; allowed from '{old}': {options}",
-            field=rt.state_field, rule="lifecycle.transition")
+            field=rt.state_field,
+            rule="lifecycle.transition",
+        )
 
 
 def delete_resource(ctx: Context, rt: ResourceType, resource_id: str, if_match: str | None) -> None:
     if not rt.deletable:
-        raise ApiError(f"a {rt.type_name} cannot be deleted; change its {rt.state_field or 'state'} instead",
-                       status=405, code="ERR_METHOD_NOT_ALLOWED", reason="Method not allowed")
+        raise ApiError(
+            f"a {rt.type_name} cannot be deleted; change its {rt.state_field or 'state'} instead",
+            status=405,
+            code="ERR_METHOD_NOT_ALLOWED",
+            reason="Method not allowed",
+        )
     require_role(ctx, rt.delete_roles, f"delete a {rt.type_name}")
     row = load(ctx, rt, resource_id, for_update=True)
     check_if_match(row, if_match)
@@ -355,8 +398,9 @@ def delete_resource(ctx: Context, rt: ResourceType, resource_id: str, if_match: 
     ctx.session.flush()
 
 
-def set_state(ctx: Context, rt: ResourceType, row: Any, new_state: str, *, check: bool = True,
-              extra_doc: Doc | None = None) -> Any:
+def set_state(
+    ctx: Context, rt: ResourceType, row: Any, new_state: str, *, check: bool = True, extra_doc: Doc | None = None
+) -> Any:
     """Move a resource to ``new_state`` from a domain operation (merge, terminate, ...)."""
     assert rt.state_field
     old: Doc = copy.deepcopy(row.doc)

@@ -66,8 +66,12 @@ def validate_document(schema: type[TmfModel], data: Any, prefix: str = "") -> di
     they mean "absent".
     """
     if not isinstance(data, dict):
-        raise ValidationFailed.from_problems([FieldProblem(prefix or "body", "type.object",
-                                                           "the request body must be a JSON object")])
+        raise ValidationFailed.from_problems(
+            [FieldProblem(prefix or "body", "type.object", "the request body must be a JSON object")]
+        )
+    nul = nul_problems(data, prefix)
+    if nul:
+        raise ValidationFailed.from_problems(nul)
     try:
         model = schema.model_validate(data)
     except ValidationError as exc:
@@ -78,11 +82,39 @@ def validate_document(schema: type[TmfModel], data: Any, prefix: str = "") -> di
     return {k: v for k, v in wire.items() if v is not None}
 
 
+def nul_problems(value: Any, path: str = "") -> list[FieldProblem]:
+    """Texts (and attribute names) holding the NUL character, which PostgreSQL cannot store."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return [FieldProblem(path or "body", "text.nul", "must not contain the NUL character (\\u0000)")]
+        return []
+    problems: list[FieldProblem] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            name = str(key)
+            where = f"{path}.{name}" if path else name
+            if "\x00" in name:
+                problems.append(
+                    FieldProblem(
+                        where.replace("\x00", "\\u0000"),
+                        "text.nul",
+                        "an attribute name must not contain the NUL character",
+                    )
+                )
+            else:
+                problems += nul_problems(item, where)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            problems += nul_problems(item, f"{path}[{index}]")
+    return problems
+
+
 def problems_from_request(error: Any) -> list[FieldProblem]:
     """FieldProblems of a FastAPI RequestValidationError (path and query parameters)."""
     out = []
     for item in error.errors():
         loc = [p for p in item.get("loc", ()) if p not in ("body", "query", "path", "header")]
-        out.append(FieldProblem(json_path(loc), _RULES.get(item.get("type", ""), str(item.get("type"))),
-                                str(item.get("msg"))))
+        out.append(
+            FieldProblem(json_path(loc), _RULES.get(item.get("type", ""), str(item.get("type"))), str(item.get("msg")))
+        )
     return out or [FieldProblem("body", "invalid", "the request is not valid")]

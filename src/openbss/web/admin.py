@@ -40,8 +40,11 @@ def processes(principal: Principal = Depends(authenticate)) -> Response:
 
 
 def _clock_body() -> dict[str, Any]:
-    return {"now": clock.isoformat(clock.now()), "offsetSeconds": int(clock.clock.offset.total_seconds()),
-            "testClock": get_settings().test_clock}
+    return {
+        "now": clock.isoformat(clock.now()),
+        "offsetSeconds": int(clock.clock.offset.total_seconds()),
+        "testClock": get_settings().test_clock,
+    }
 
 
 @router.get("/admin/clock", summary="The server's current time")
@@ -52,8 +55,12 @@ def read_clock(principal: Principal = Depends(authenticate)) -> Response:
 @router.post("/admin/clock/advance", summary="Move the test clock forward (OPENBSS_TEST_CLOCK=on, admin only)")
 async def advance_clock(request: Request, principal: Principal = Depends(authenticate)) -> Response:
     if get_settings().test_clock != "on":
-        raise ApiError("the test clock is off; start the server with OPENBSS_TEST_CLOCK=on", status=409,
-                       code="ERR_TEST_CLOCK_OFF", reason="Test clock disabled")
+        raise ApiError(
+            "the test clock is off; start the server with OPENBSS_TEST_CLOCK=on",
+            status=409,
+            code="ERR_TEST_CLOCK_OFF",
+            reason="Test clock disabled",
+        )
     if principal.role != "admin":
         raise Forbidden("only an admin may move the clock", rule="auth.role")
     body, _ = await read_json(request)
@@ -62,11 +69,13 @@ async def advance_clock(request: Request, principal: Principal = Depends(authent
     try:
         delta = timedelta(seconds=float(seconds or 0), days=float(days or 0))
     except (TypeError, ValueError):
-        raise ValidationFailed.from_problems([FieldProblem("seconds", "type.number",
-                                                           "seconds and days must be numbers")]) from None
+        raise ValidationFailed.from_problems(
+            [FieldProblem("seconds", "type.number", "seconds and days must be numbers")]
+        ) from None
     if delta <= timedelta(0):
-        raise ValidationFailed.from_problems([FieldProblem("seconds", "clock.forward",
-                                                           "give a positive 'seconds' or 'days'")])
+        raise ValidationFailed.from_problems(
+            [FieldProblem("seconds", "clock.forward", "give a positive 'seconds' or 'days'")]
+        )
     clock.clock.advance(delta)
     with get_database().session() as session:
         save_offset(session)  # workers in other processes adopt it on their next tick

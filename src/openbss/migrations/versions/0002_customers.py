@@ -49,12 +49,10 @@ def upgrade() -> None:
         sa.Column("detected_at", openbss.core.coltypes.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("customer_id", "candidate_id", name=op.f("pk_duplicate_candidate")),
     )
-    op.create_index(op.f("ix_duplicate_candidate_candidate_id"), "duplicate_candidate", ["candidate_id"],
-                    unique=False)
+    op.create_index(op.f("ix_duplicate_candidate_candidate_id"), "duplicate_candidate", ["candidate_id"], unique=False)
     op.create_table(
         "customer_verification",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True,
-                  nullable=False),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("customer_id", sa.String(length=64), nullable=False),
         sa.Column("verified_at", openbss.core.coltypes.UtcDateTime(timezone=True), nullable=False),
         sa.Column("passed", sa.Boolean(), nullable=False),
@@ -64,41 +62,69 @@ def upgrade() -> None:
         sa.Column("party_id", sa.String(length=64), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_customer_verification")),
     )
-    op.create_index(op.f("ix_customer_verification_customer_id"), "customer_verification", ["customer_id"],
-                    unique=False)
+    op.create_index(
+        op.f("ix_customer_verification_customer_id"), "customer_verification", ["customer_id"], unique=False
+    )
     _number_existing_customers()
 
 
 def _number_existing_customers() -> None:
     """Issue numbers to customers that have none, oldest first, and start the sequence after them."""
     bind = op.get_bind()
-    customer = sa.table("customer", sa.column("id", sa.String), sa.column("customer_number", sa.String),
-                        sa.column("created_at", sa.DateTime), sa.column("doc", sa.JSON))
-    entry = sa.table("search_entry", sa.column("kind", sa.String), sa.column("resource_id", sa.String),
-                     sa.column("path", sa.String), sa.column("value", sa.String),
-                     sa.column("value_type", sa.String))
-    sequence = sa.table("customer_number_sequence", sa.column("name", sa.String),
-                        sa.column("value", sa.BigInteger))
-    rows = bind.execute(sa.select(customer.c.id, customer.c.doc).where(customer.c.customer_number.is_(None))
-                        .order_by(customer.c.created_at, customer.c.id)).all()
+    customer = sa.table(
+        "customer",
+        sa.column("id", sa.String),
+        sa.column("customer_number", sa.String),
+        sa.column("created_at", sa.DateTime),
+        sa.column("doc", sa.JSON),
+    )
+    entry = sa.table(
+        "search_entry",
+        sa.column("kind", sa.String),
+        sa.column("resource_id", sa.String),
+        sa.column("path", sa.String),
+        sa.column("value", sa.String),
+        sa.column("value_type", sa.String),
+    )
+    sequence = sa.table("customer_number_sequence", sa.column("name", sa.String), sa.column("value", sa.BigInteger))
+    rows = bind.execute(
+        sa.select(customer.c.id, customer.c.doc)
+        .where(customer.c.customer_number.is_(None))
+        .order_by(customer.c.created_at, customer.c.id)
+    ).all()
     last = 0
     for last, (customer_id, doc) in enumerate(rows, start=1):
         digits = f"{last:09d}"
         number = f"C{digits}{damm.calc_check_digit(digits)}"
         data: dict[str, Any] = dict(doc or {})
-        kept = [c for c in data.get("characteristic") or []
-                if not (isinstance(c, dict) and c.get("name") == "customerNumber")]
+        kept = [
+            c
+            for c in data.get("characteristic") or []
+            if not (isinstance(c, dict) and c.get("name") == "customerNumber")
+        ]
         data["characteristic"] = [{"name": "customerNumber", "valueType": "string", "value": number}, *kept]
-        bind.execute(sa.update(customer).where(customer.c.id == customer_id)
-                     .values(customer_number=number, doc=data))
-        for path, value in (("characteristic.name", "customerNumber"), ("characteristic.value", number),
-                            ("characteristic.valueType", "string")):
-            exists = bind.execute(sa.select(sa.func.count()).select_from(entry).where(
-                entry.c.kind == "TMF629.customer", entry.c.resource_id == customer_id,
-                entry.c.path == path, entry.c.value == value)).scalar_one()
+        bind.execute(sa.update(customer).where(customer.c.id == customer_id).values(customer_number=number, doc=data))
+        for path, value in (
+            ("characteristic.name", "customerNumber"),
+            ("characteristic.value", number),
+            ("characteristic.valueType", "string"),
+        ):
+            exists = bind.execute(
+                sa.select(sa.func.count())
+                .select_from(entry)
+                .where(
+                    entry.c.kind == "TMF629.customer",
+                    entry.c.resource_id == customer_id,
+                    entry.c.path == path,
+                    entry.c.value == value,
+                )
+            ).scalar_one()
             if not exists:
-                bind.execute(sa.insert(entry).values(kind="TMF629.customer", resource_id=customer_id,
-                                                     path=path, value=value, value_type="s"))
+                bind.execute(
+                    sa.insert(entry).values(
+                        kind="TMF629.customer", resource_id=customer_id, path=path, value=value, value_type="s"
+                    )
+                )
     if last:
         bind.execute(sa.insert(sequence).values(name="customer", value=last))
 

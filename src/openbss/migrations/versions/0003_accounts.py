@@ -39,15 +39,23 @@ MEDIA = (
 
 media_table = sa.table(
     "bill_presentation_media",
-    sa.column("id", sa.String), sa.column("type", sa.String), sa.column("name", sa.String),
-    sa.column("status", sa.String), sa.column("owner_party_id", sa.String), sa.column("version", sa.Integer),
+    sa.column("id", sa.String),
+    sa.column("type", sa.String),
+    sa.column("name", sa.String),
+    sa.column("status", sa.String),
+    sa.column("owner_party_id", sa.String),
+    sa.column("version", sa.Integer),
     sa.column("created_at", openbss.core.coltypes.UtcDateTime()),
-    sa.column("updated_at", openbss.core.coltypes.UtcDateTime()), sa.column("doc", sa.JSON),
+    sa.column("updated_at", openbss.core.coltypes.UtcDateTime()),
+    sa.column("doc", sa.JSON),
 )
 entry_table = sa.table(
     "search_entry",
-    sa.column("kind", sa.String), sa.column("resource_id", sa.String), sa.column("path", sa.String),
-    sa.column("value", sa.String), sa.column("value_type", sa.String),
+    sa.column("kind", sa.String),
+    sa.column("resource_id", sa.String),
+    sa.column("path", sa.String),
+    sa.column("value", sa.String),
+    sa.column("value_type", sa.String),
 )
 
 
@@ -56,10 +64,23 @@ def upgrade() -> None:
     for position, (media_id, name, description) in enumerate(MEDIA):
         doc = {"id": media_id, "name": name, "description": description, "@type": TYPE}
         at = SEEDED_AT + timedelta(seconds=position)  # lists show them in this order
-        rows.append({"id": media_id, "type": TYPE, "name": name, "status": None, "owner_party_id": None,
-                     "version": 1, "created_at": at, "updated_at": at, "doc": doc})
-        entries += [{"kind": KIND, "resource_id": media_id, "path": path, "value": value, "value_type": "s"}
-                    for path, value in doc.items()]
+        rows.append(
+            {
+                "id": media_id,
+                "type": TYPE,
+                "name": name,
+                "status": None,
+                "owner_party_id": None,
+                "version": 1,
+                "created_at": at,
+                "updated_at": at,
+                "doc": doc,
+            }
+        )
+        entries += [
+            {"kind": KIND, "resource_id": media_id, "path": path, "value": value, "value_type": "s"}
+            for path, value in doc.items()
+        ]
     op.bulk_insert(media_table, rows)
     op.bulk_insert(entry_table, entries)
 
