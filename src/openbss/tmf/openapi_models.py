@@ -7,6 +7,8 @@ see the models; :func:`register_model` collects their JSON schemas and
 
 from __future__ import annotations
 
+import copy
+from functools import cache
 from typing import Any
 
 from openbss.tmf.schema_base import TmfModel
@@ -15,8 +17,13 @@ _COMPONENTS: dict[str, Any] = {}
 REF = "#/components/schemas/{model}"
 
 
+@cache
+def _schema_of(model: type[TmfModel]) -> dict[str, Any]:
+    return model.model_json_schema(by_alias=True, ref_template=REF)
+
+
 def register_model(model: type[TmfModel], name: str) -> dict[str, str]:
-    schema = model.model_json_schema(by_alias=True, ref_template=REF)
+    schema = copy.deepcopy(_schema_of(model))
     for def_name, definition in schema.pop("$defs", {}).items():
         _COMPONENTS.setdefault(def_name, definition)
     _COMPONENTS[name] = schema
