@@ -132,3 +132,36 @@ def etom_coverage(
     implemented = sorted(CATALOG.implementations)
     console.print(f"{total_done} of {total} leaf processes implemented; "
                   f"processes with logic: {', '.join(implemented) or 'none'}")
+
+
+# --- demo data and benchmarks ------------------------------------------------------------------------
+
+bench_app = typer.Typer(help="Benchmarks that print throughput and latency figures.", no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
+
+
+@app.command()
+def demo(
+    database: DatabaseOption = None,
+    seed: Annotated[int, typer.Option(help="random seed: the same seed gives the same data")] = 42,
+    customers: Annotated[int, typer.Option(min=0, help="number of customers to create")] = 300,
+) -> None:
+    """Load a realistic, reproducible demo data set (through the service layer; safe to run twice)."""
+    from openbss.demo.cli import run_demo
+
+    raise typer.Exit(run_demo(_open(database, migrate=True), console, seed=seed, customers=customers))
+
+
+@bench_app.command("api")
+def bench_api(
+    database: Annotated[str, typer.Option("--database", help="database URL; a database of its own, the "
+                                          "benchmark adds customers")] = "sqlite:///openbss-bench.db",
+    customers: Annotated[int, typer.Option(min=1, help="customers in the database when measuring")] = 100_000,
+    duration: Annotated[float, typer.Option(min=0.5, help="seconds of load per scenario")] = 10.0,
+    concurrency: Annotated[int, typer.Option(min=1, help="requests in flight at once")] = 8,
+) -> None:
+    """Measure the API: POST/GET customer, filtered lists, against a bare Starlette ceiling."""
+    from openbss.bench.api import run_api_benchmark
+
+    raise typer.Exit(run_api_benchmark(_open(database, migrate=True), console, customers=customers,
+                                       duration=duration, concurrency=concurrency))

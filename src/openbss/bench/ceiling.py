@@ -1,0 +1,57 @@
+"""The benchmark's ceiling: a bare Starlette app answering a small JSON document.
+
+Served by uvicorn with the settings ``openbss serve`` uses (uvloop,
+httptools, one process, no access log), it shows what the machine, the
+server stack and the load generator manage with no application work at all.
+Run as ``python -m openbss.bench.ceiling --port 8001``.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from openbss.core import jsoncodec
+
+DOCUMENT = jsoncodec.dumps(
+    {
+        "id": "42",
+        "href": "http://127.0.0.1/ceiling/42",
+        "name": "ceiling",
+        "status": "approved",
+        "@type": "Ceiling",
+    }
+)
+
+
+async def document(_request: Request) -> Response:
+    return Response(DOCUMENT, media_type="application/json;charset=utf-8")
+
+
+app = Starlette(routes=[Route("/", document), Route("/health", document)])
+
+
+def main() -> None:
+    import uvicorn
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args()
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        loop="uvloop",
+        http="httptools",
+        log_level="warning",
+        access_log=False,
+    )
+
+
+if __name__ == "__main__":
+    main()

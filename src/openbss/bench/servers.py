@@ -1,0 +1,189 @@
+"""Start the servers under test as subprocesses, and watch how much CPU they use."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import IO
+
+import httpx
+
+__all__ = ["CpuMeter", "Server", "busy_cores", "free_port", "openbss_server", "starlette_ceiling"]
+
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _process_cpu(pid: int) -> float:
+    """User + system CPU seconds of a process (Linux /proc); 0 where unavailable."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def database_backends_cpu(database: str) -> float:
+    """CPU seconds of the local PostgreSQL backends serving ``database`` (0 when there are none)."""
+    total = 0.0
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else ():
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                title = cmdline.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        # a backend's process title: "postgres: 15/main: <user> <database> <client> <state>"
+        if title.startswith("postgres:") and f" {database} " in title:
+            total += _process_cpu(int(entry))
+    return total
+
+
+def _machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot (Linux /proc/stat)."""
+    try:
+        with open("/proc/stat") as stat:
+            values = [int(v) for v in stat.readline().split()[1:]]
+    except OSError:
+        return 0.0, 0.0
+    idle = values[3] + (values[4] if len(values) > 4 else 0)
+    total = sum(values[:8])
+    return (total - idle) / _TICKS, total / _TICKS
+
+
+def busy_cores(seconds: float = 1.0) -> float:
+    """How many cores other processes keep busy right now (measured over ``seconds``)."""
+    busy, total = _machine_cpu()
+    time.sleep(seconds)
+    busy_after, total_after = _machine_cpu()
+    spent = total_after - total
+    return (busy_after - busy) / spent * (os.cpu_count() or 1) if spent else 0.0
+
+
+@dataclass
+class Server:
+    name: str
+    port: int
+    process: subprocess.Popen[bytes]
+    log: IO[bytes]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def cpu_seconds(self) -> float:
+        return _process_cpu(self.process.pid)
+
+    def output(self) -> str:
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")[-3000:]
+
+
+class CpuMeter:
+    """CPU use of a server process, its PostgreSQL backends and the whole machine between start() and stop().
+
+    Shares are in cores busy: 1.0 is one core fully used.
+    """
+
+    def __init__(self, server: Server, postgres_database: str | None = None) -> None:
+        self.server = server
+        self.postgres_database = postgres_database
+        self.started = self.server_cpu = self.database_cpu = 0.0
+        self.machine = (0.0, 0.0)
+        self.server_share = self.machine_share = self.database_share = 0.0
+
+    def _database_cpu(self) -> float:
+        return database_backends_cpu(self.postgres_database) if self.postgres_database else 0.0
+
+    def start(self) -> None:
+        self.started = time.perf_counter()
+        self.server_cpu = self.server.cpu_seconds()
+        self.database_cpu = self._database_cpu()
+        self.machine = _machine_cpu()
+
+    def stop(self) -> None:
+        wall = time.perf_counter() - self.started
+        busy, total = _machine_cpu()
+        self.server_share = (self.server.cpu_seconds() - self.server_cpu) / wall if wall else 0.0
+        self.database_share = (self._database_cpu() - self.database_cpu) / wall if wall else 0.0
+        spent = total - self.machine[1]
+        # share of all cores, as a number of cores busy (2.0 = two cores fully used)
+        cores = os.cpu_count() or 1
+        self.machine_share = (busy - self.machine[0]) / spent * cores if spent else 0.0
+
+
+def _wait_ready(server: Server, path: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"{server.name} exited with {server.process.returncode}:\n{server.output()}")
+        try:
+            if httpx.get(server.base_url + path, timeout=2.0).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{server.name} did not answer {path} within {timeout:.0f} s:\n{server.output()}")
+
+
+@contextmanager
+def _run(name: str, command: list[str], env: dict[str, str], port: int, ready_path: str) -> Iterator[Server]:
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        server = Server(name, port, process, log)
+        try:
+            _wait_ready(server, ready_path, timeout=60)
+            yield server
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@contextmanager
+def openbss_server(database_url: str) -> Iterator[Server]:
+    """``openbss serve`` on a free port, authentication on, on ``database_url``."""
+    port = free_port()
+    env = {**os.environ, "OPENBSS_AUTH": "on", "OPENBSS_DATABASE_URL": database_url}
+    command = [
+        sys.executable,
+        "-c",
+        "from openbss.cli import app; app(prog_name='openbss')",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--database",
+        database_url,
+        "--no-migrate",
+    ]
+    with _run("openbss serve", command, env, port, "/health") as server:
+        yield server
+
+
+@contextmanager
+def starlette_ceiling() -> Iterator[Server]:
+    """The bare Starlette app of :mod:`openbss.bench.ceiling` on a free port."""
+    port = free_port()
+    command = [sys.executable, "-m", "openbss.bench.ceiling", "--port", str(port)]
+    with _run("bare Starlette", command, dict(os.environ), port, "/health") as server:
+        yield server
