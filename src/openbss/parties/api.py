@@ -60,6 +60,7 @@ PARTY_ROLE = ResourceType(
     transitions=service.PARTY_ROLE_TRANSITIONS,
     owner_of=service.engaged_party_id,
     extra_columns=lambda doc: {"engaged_party_id": service.engaged_party_id(doc)},
+    filter_columns={"engagedParty.id": "engaged_party_id"},
     delete_roles=frozenset({"admin", "agent"}),
 )
 

@@ -24,7 +24,7 @@ from openbss.tmf.models import IdempotencyRecord
 JSON_MEDIA = "application/json;charset=utf-8"
 
 
-def authenticate(request: Request) -> Principal:
+async def authenticate(request: Request) -> Principal:
     """FastAPI dependency: the caller, from the bearer token."""
     settings = get_settings()
     if settings.auth == "off":
@@ -37,9 +37,9 @@ def base_url(request: Request) -> str:
 
 
 @contextmanager
-def unit_of_work(request: Request, principal: Principal) -> Iterator[Context]:
+def unit_of_work(request: Request, principal: Principal, *, write: bool = False) -> Iterator[Context]:
     """A transaction for one request; committed when the block ends without error."""
-    with get_database().session() as session:
+    with get_database().session(write=write) as session:
         yield Context(session=session, principal=principal, settings=get_settings(), base_url=base_url(request))
 
 
@@ -75,7 +75,7 @@ def idempotent_post(
     """
     key = request.headers.get("idempotency-key")
     if key is None:
-        with unit_of_work(request, principal) as ctx:
+        with unit_of_work(request, principal, write=True) as ctx:
             return produce(ctx)
     key = key.strip()
     if not key or len(key) > 255:
@@ -103,7 +103,7 @@ def idempotent_post(
     if earlier is not None:
         return earlier
     try:
-        with unit_of_work(request, principal) as ctx:
+        with unit_of_work(request, principal, write=True) as ctx:
             response = produce(ctx)
             ctx.session.add(
                 IdempotencyRecord(

@@ -86,7 +86,7 @@ def mount_hub(router: APIRouter, api: TmfApi) -> None:
             return json_response(_render(sub))
 
     def unsubscribe(sub_id: str, request: Request, principal: Principal = Depends(authenticate)) -> Response:
-        with unit_of_work(request, principal) as ctx:
+        with unit_of_work(request, principal, write=True) as ctx:
             require_role(ctx, HUB_ROLES, "remove an event listener")
             ctx.session.delete(_find(ctx, api, sub_id))
         return Response(status_code=204)

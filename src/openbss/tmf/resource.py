@@ -88,6 +88,9 @@ class ResourceType:
     update_process: str | None = None
     subtypes: frozenset[str] = frozenset()  # accepted @type values besides type_name
     extra_columns: Callable[[Doc], dict[str, Any]] | None = None  # domain columns derived from doc
+    # attribute paths whose equality filters run on an indexed column of the table, e.g.
+    # {"engagedParty.id": "engaged_party_id"}; the column must hold exactly that value
+    filter_columns: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         from openbss.core.processes import register_implementation

@@ -87,7 +87,7 @@ def mount_resource(router: APIRouter, rt: ResourceType) -> None:
     def get_one(resource_id: str, request: Request, principal: Principal = Depends(authenticate)) -> Response:
         fields = request.query_params.get("fields")
         with unit_of_work(request, principal) as ctx:
-            row = service.load(ctx, rt, resource_id)
+            row = service.read(ctx, rt, resource_id)
             doc = service.render(ctx, rt, row)
             headers = {"ETag": service.etag(row)}
         if fields:
@@ -110,7 +110,7 @@ def mount_resource(router: APIRouter, rt: ResourceType) -> None:
         if_match = request.headers.get("if-match")
 
         def work() -> Response:
-            with unit_of_work(request, principal) as ctx:
+            with unit_of_work(request, principal, write=True) as ctx:
                 row = service.update(ctx, rt, resource_id, kind, body, if_match)
                 doc = service.render(ctx, rt, row)
                 headers = {"ETag": service.etag(row)}
@@ -130,7 +130,7 @@ def mount_resource(router: APIRouter, rt: ResourceType) -> None:
         return await run_in_threadpool(work_retrying)
 
     def remove(resource_id: str, request: Request, principal: Principal = Depends(authenticate)) -> Response:
-        with unit_of_work(request, principal) as ctx:
+        with unit_of_work(request, principal, write=True) as ctx:
             service.delete_resource(ctx, rt, resource_id, request.headers.get("if-match"))
         return Response(status_code=204)
 

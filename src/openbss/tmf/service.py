@@ -89,6 +89,8 @@ def column_map(rt: ResourceType) -> ColumnMap:
         cols[rt.name_field] = model.name
     if rt.state_field:
         cols[rt.state_field] = model.status
+    for path, column in rt.filter_columns.items():
+        cols[path] = getattr(model, column)
     return ColumnMap(cols)
 
 
@@ -97,6 +99,19 @@ def load(ctx: Context, rt: ResourceType, resource_id: str, *, for_update: bool =
     if for_update:
         stmt = stmt.with_for_update()
     row = ctx.session.execute(stmt).scalar_one_or_none()
+    if row is None or not visible(ctx, rt, row):
+        raise NotFound(f"no {rt.type_name} with id '{resource_id}'", field="id", rule="exists")
+    return row
+
+
+def _read_columns(rt: ResourceType) -> tuple[Any, ...]:
+    model = rt.model
+    return (model.id, model.doc, model.version, model.owner_party_id)
+
+
+def read(ctx: Context, rt: ResourceType, resource_id: str) -> Any:
+    """A resource for rendering only: the columns a response needs, without ORM bookkeeping."""
+    row = ctx.session.execute(select(*_read_columns(rt)).where(rt.model.id == resource_id)).one_or_none()
     if row is None or not visible(ctx, rt, row):
         raise NotFound(f"no {rt.type_name} with id '{resource_id}'", field="id", rule="exists")
     return row
@@ -122,15 +137,16 @@ def list_rows(ctx: Context, rt: ResourceType, query: ListQuery) -> Page:
         clauses.append(scope)
     condition = and_(*clauses) if clauses else None
     count_stmt = select(func.count()).select_from(model)
-    stmt = select(model)
+    stmt = select(*_read_columns(rt))
     if condition is not None:
         count_stmt = count_stmt.where(condition)
         stmt = stmt.where(condition)
-    total = ctx.session.execute(count_stmt).scalar_one()
     order = [sort_expression(k, kind=rt.kind, id_column=model.id, column_map=column_map(rt)) for k in query.sort]
     order += [model.created_at.asc(), model.id.asc()]
-    rows = list(ctx.session.execute(stmt.order_by(*order).offset(query.offset).limit(query.limit)).scalars())
-    return Page(rows, int(total))
+    rows = list(ctx.session.execute(stmt.order_by(*order).offset(query.offset).limit(query.limit)).all())
+    if query.offset == 0 and len(rows) < query.limit:
+        return Page(rows, len(rows))  # a first page that is not full already tells the total
+    return Page(rows, int(ctx.session.execute(count_stmt).scalar_one()))
 
 
 # --- writing ----------------------------------------------------------------------------------------
