@@ -11,8 +11,7 @@ from rich.table import Table
 
 from openbss.core.settings import get_settings, reset_settings
 
-app = typer.Typer(help="openbss: an open business support system speaking TM Forum Open APIs v4.",
-                  no_args_is_help=True)
+app = typer.Typer(help="openbss: an open business support system speaking TM Forum Open APIs v4.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
 token_app = typer.Typer(help="Bearer tokens for the API.", no_args_is_help=True)
 etom_app = typer.Typer(help="The eTOM process catalog.", no_args_is_help=True)
@@ -60,10 +59,20 @@ def serve(
     settings = get_settings()
     embedded = worker and settings.embedded_worker == "on"
     application = create_app(settings, db, start_worker=embedded)
-    console.print(f"openbss serving on http://{host}:{port}  (database: {db.engine.url.render_as_string()}, "
-                  f"auth: {settings.auth}, worker: {'embedded' if embedded else 'separate'})")
-    uvicorn.run(application, host=host, port=port, loop="uvloop", http="httptools", log_level="warning",
-                proxy_headers=True, access_log=False)
+    console.print(
+        f"openbss serving on http://{host}:{port}  (database: {db.engine.url.render_as_string()}, "
+        f"auth: {settings.auth}, worker: {'embedded' if embedded else 'separate'})"
+    )
+    uvicorn.run(
+        application,
+        host=host,
+        port=port,
+        loop="uvloop",
+        http="httptools",
+        log_level="warning",
+        proxy_headers=True,
+        access_log=False,
+    )
 
 
 @app.command()
@@ -98,8 +107,13 @@ def token_create(
     from openbss.core.security import create_token
 
     try:
-        token = create_token(get_settings(), role=role, subject=subject or f"{role}-cli", party_id=party,
-                             ttl=timedelta(days=days) if days else None)
+        token = create_token(
+            get_settings(),
+            role=role,
+            subject=subject or f"{role}-cli",
+            party_id=party,
+            ttl=timedelta(days=days) if days else None,
+        )
     except ValueError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
@@ -130,8 +144,9 @@ def etom_coverage(
             total += row.leaves
     console.print(table)
     implemented = sorted(CATALOG.implementations)
-    console.print(f"{total_done} of {total} leaf processes implemented; "
-                  f"processes with logic: {', '.join(implemented) or 'none'}")
+    console.print(
+        f"{total_done} of {total} leaf processes implemented; processes with logic: {', '.join(implemented) or 'none'}"
+    )
 
 
 # --- demo data and benchmarks ------------------------------------------------------------------------
@@ -154,8 +169,9 @@ def demo(
 
 @bench_app.command("api")
 def bench_api(
-    database: Annotated[str, typer.Option("--database", help="database URL; a database of its own, the "
-                                          "benchmark adds customers")] = "sqlite:///openbss-bench.db",
+    database: Annotated[
+        str, typer.Option("--database", help="database URL; a database of its own, the benchmark adds customers")
+    ] = "sqlite:///openbss-bench.db",
     customers: Annotated[int, typer.Option(min=1, help="customers in the database when measuring")] = 100_000,
     duration: Annotated[float, typer.Option(min=0.5, help="seconds of load per scenario")] = 10.0,
     concurrency: Annotated[int, typer.Option(min=1, help="requests in flight at once")] = 8,
@@ -163,5 +179,8 @@ def bench_api(
     """Measure the API: POST/GET customer, filtered lists, against a bare Starlette ceiling."""
     from openbss.bench.api import run_api_benchmark
 
-    raise typer.Exit(run_api_benchmark(_open(database, migrate=True), console, customers=customers,
-                                       duration=duration, concurrency=concurrency))
+    raise typer.Exit(
+        run_api_benchmark(
+            _open(database, migrate=True), console, customers=customers, duration=duration, concurrency=concurrency
+        )
+    )
