@@ -2,18 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from fastapi import APIRouter
-
-from openbss.tmf.resource import ResourceType
-
-
-@dataclass(frozen=True)
-class Domain:
-    name: str
-    resources: tuple[ResourceType, ...]
-    routers: tuple[APIRouter, ...] = field(default_factory=tuple)
+from openbss.tmf.resource import Domain, ResourceType
 
 
 def _domains() -> tuple[Domain, ...]:

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from openbss.accounts import models, schemas, service
 from openbss.accounts.catalogue import BillingCycleHooks, CatalogueHooks
-from openbss.domains import Domain
-from openbss.tmf.resource import Hooks, ResourceType, TmfApi
+from openbss.tmf.resource import Domain, Hooks, ResourceType, TmfApi
 
 ACCOUNT_API = TmfApi("TMF666", "Account Management", "/tmf-api/accountManagement/v4")
 ACCOUNT_WRITERS = frozenset({"admin", "agent", "billing"})

@@ -27,10 +27,10 @@ from openbss.core.problems import FieldProblem
 from openbss.core.security import Principal
 from openbss.customers import lifecycle, merge, verification, view
 from openbss.customers.resource import CUSTOMER, CUSTOMER_API, STAFF, STAFF_WRITERS
-from openbss.domains import Domain
 from openbss.tmf import service as engine
 from openbss.tmf.context import Context
 from openbss.tmf.http import authenticate, idempotent_post, json_response, unit_of_work
+from openbss.tmf.resource import Domain
 
 __all__ = ["CUSTOMER", "CUSTOMER_API", "DOMAIN", "STAFF", "STAFF_WRITERS", "router"]
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from openbss.domains import Domain
 from openbss.parties import role_schemas, schemas, service
 from openbss.parties.models import IndividualRow, OrganizationRow, PartyRoleRow
-from openbss.tmf.resource import ResourceType, TmfApi
+from openbss.tmf.resource import Domain, ResourceType, TmfApi
 
 PARTY_API = TmfApi("TMF632", "Party Management", "/tmf-api/party/v4")
 PARTY_ROLE_API = TmfApi("TMF669", "Party Role Management", "/tmf-api/partyRoleManagement/v4")

@@ -124,3 +124,12 @@ class ResourceType:
 
 def _wire_names(schema: type[TmfModel]) -> list[str]:
     return [f.alias or name for name, f in schema.model_fields.items()]
+
+
+@dataclass(frozen=True)
+class Domain:
+    """A business domain as the server mounts it: its resources and any extra routes."""
+
+    name: str
+    resources: tuple[ResourceType, ...]
+    routers: tuple[Any, ...] = ()  # FastAPI APIRouters with the domain's own operations

@@ -67,7 +67,9 @@ def mount_resource(router: APIRouter, rt: ResourceType) -> None:
 
         return await run_in_threadpool(idempotent_post, request, principal, raw, produce)
 
-    def list_(request: Request, principal: Principal = Depends(authenticate)) -> Response:
+    # Reads run on the event loop: they are single indexed lookups, shorter than the thread
+    # hand-off FastAPI would otherwise add (measured: the hop cost more than the query).
+    async def list_(request: Request, principal: Principal = Depends(authenticate)) -> Response:
         settings = get_settings()
         query = parse_list_query(
             request.query_params.multi_items(),
@@ -84,7 +86,7 @@ def mount_resource(router: APIRouter, rt: ResourceType) -> None:
         headers = paging_headers(request, page.total, len(docs), query.offset, query.limit)
         return json_response(docs, 206 if len(docs) < page.total else 200, headers)
 
-    def get_one(resource_id: str, request: Request, principal: Principal = Depends(authenticate)) -> Response:
+    async def get_one(resource_id: str, request: Request, principal: Principal = Depends(authenticate)) -> Response:
         fields = request.query_params.get("fields")
         with unit_of_work(request, principal) as ctx:
             row = service.read(ctx, rt, resource_id)

@@ -11,7 +11,7 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, select, tuple_
+from sqlalchemy import and_, bindparam, delete, func, insert, select, tuple_
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -109,9 +109,19 @@ def _read_columns(rt: ResourceType) -> tuple[Any, ...]:
     return (model.id, model.doc, model.version, model.owner_party_id)
 
 
+_READ_BY_ID: dict[str, Any] = {}
+
+
+def _read_by_id(rt: ResourceType) -> Any:
+    stmt = _READ_BY_ID.get(rt.kind)
+    if stmt is None:  # built once: constructing a statement costs more than running it
+        stmt = _READ_BY_ID[rt.kind] = select(*_read_columns(rt)).where(rt.model.id == bindparam("resource_id"))
+    return stmt
+
+
 def read(ctx: Context, rt: ResourceType, resource_id: str) -> Any:
     """A resource for rendering only: the columns a response needs, without ORM bookkeeping."""
-    row = ctx.session.execute(select(*_read_columns(rt)).where(rt.model.id == resource_id)).one_or_none()
+    row = ctx.session.execute(_read_by_id(rt), {"resource_id": resource_id}).one_or_none()
     if row is None or not visible(ctx, rt, row):
         raise NotFound(f"no {rt.type_name} with id '{resource_id}'", field="id", rule="exists")
     return row
