@@ -94,6 +94,18 @@ def db_upgrade(database: DatabaseOption = None) -> None:
     console.print(f"schema up to date: {db.engine.url.render_as_string()}")
 
 
+@db_app.command("reindex")
+def db_reindex(database: DatabaseOption = None) -> None:
+    """Rebuild the search index (attribute filters) of every resource from the stored documents."""
+    from openbss.domains import DOMAINS
+    from openbss.tmf.reindex import reindex
+
+    db = _open(database)
+    counts = reindex(db, [rt for domain in DOMAINS for rt in domain.resources])
+    for kind, rows in counts.items():
+        console.print(f"{kind}: {rows} resources re-indexed")
+
+
 @token_app.command("create")
 def token_create(
     role: Annotated[str, typer.Option(help="admin, agent, billing, customer or partner")],
