@@ -112,12 +112,15 @@ def process(process_id: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
             first: Any = args[0] if args else kwargs.get("ctx")
             session: Session = first if isinstance(first, Session) else first.session
             session.execute(
-                insert(ProcessRun).values(
-                    process_id=process_id,
-                    operation=operation,
-                    at=clock.now(),
-                    duration_us=int((time.perf_counter() - started) * 1_000_000),
-                )
+                insert(ProcessRun),
+                [
+                    {
+                        "process_id": process_id,
+                        "operation": operation,
+                        "at": clock.now(),
+                        "duration_us": int((time.perf_counter() - started) * 1_000_000),
+                    }
+                ],
             )
             return result
 

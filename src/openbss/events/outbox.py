@@ -36,16 +36,20 @@ def record_event(
     }
     if extra:
         payload.update(extra)
+    # parameters, not .values(<literals>): the statement is compiled once and cached
     session.execute(
-        insert(OutboxEvent).values(
-            event_id=event_id,
-            api=api,
-            event_type=event_type,
-            resource_kind=resource_kind,
-            resource_id=resource_id,
-            occurred_at=moment,
-            payload=payload,
-            fanned_out=False,
-        )
+        insert(OutboxEvent),
+        [
+            {
+                "event_id": event_id,
+                "api": api,
+                "event_type": event_type,
+                "resource_kind": resource_kind,
+                "resource_id": resource_id,
+                "occurred_at": moment,
+                "payload": payload,
+                "fanned_out": False,
+            }
+        ],
     )
     return event_id

@@ -263,7 +263,8 @@ def _write_entries(session: Session, rt: ResourceType, resource_id: str, old: Do
 def _record_process(ctx: Context, process_id: str | None, operation: str) -> None:
     if process_id:
         ctx.session.execute(
-            insert(ProcessRun).values(process_id=process_id, operation=operation, at=ctx.now, duration_us=0)
+            insert(ProcessRun),
+            [{"process_id": process_id, "operation": operation, "at": ctx.now, "duration_us": 0}],
         )
 
 
