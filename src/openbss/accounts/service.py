@@ -376,8 +376,7 @@ def move_accounts_on_merge(ctx: Context, loser: CustomerRow, survivor: CustomerR
             new = copy.deepcopy(row.doc)
             new["relatedParty"] = _dedupe([_moved_ref(ref, moves) for ref in new.get("relatedParty") or []])
             new["lastModified"] = isoformat(ctx.now)
-            engine.replace_doc(ctx, rt, row, new)
-            store_owner(ctx, row)
+            engine.replace_doc(ctx, rt, row, new)  # its after_write hook stores the new owner
             changed += 1
     return changed
 

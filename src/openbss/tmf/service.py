@@ -340,13 +340,31 @@ def _apply_patch(rt: ResourceType, current: Doc, content_type: str, body: Any) -
     return dict(patching.merge_patch(current, body))
 
 
+def _changed_keys(old: Doc, new: Doc) -> list[str]:
+    """Top-level attributes whose JSON value differs (``true`` and ``1`` are different)."""
+    return sorted(k for k in set(old) | set(new) if not patching.json_equal(old.get(k), new.get(k)))
+
+
+def _write_change(ctx: Context, rt: ResourceType, row: Any, old: Doc, new: Doc, changed: list[str]) -> None:
+    """Store ``new``, keep the search index in step and queue the change events."""
+    _store(ctx, rt, row, new)
+    _check_owner_kept(ctx, rt, row)
+    _write_entries(ctx.session, rt, row.id, old, new)
+    rt.hooks.after_write(ctx, row, old)
+    other = [k for k in changed if k != rt.state_field]
+    if other:
+        emit(ctx, rt, "AttributeValueChange", row, {"fieldPath": ",".join(other)})
+    if rt.state_field and rt.state_field in changed:
+        emit(ctx, rt, "StateChange", row)
+
+
 def update(ctx: Context, rt: ResourceType, resource_id: str, content_type: str, body: Any, if_match: str | None) -> Any:
     require_role(ctx, rt.update_roles, f"change a {rt.type_name}")
     row = load(ctx, rt, resource_id, for_update=True)
     check_if_match(row, if_match)
     old: Doc = copy.deepcopy(row.doc)
     patched = _apply_patch(rt, old, content_type, body)
-    changed = sorted(k for k in set(old) | set(patched) if not patching.json_equal(old.get(k), patched.get(k)))
+    changed = _changed_keys(old, patched)
     read_only = [k for k in changed if k in rt.read_only]
     if read_only:
         raise ValidationFailed.from_problems(
@@ -364,9 +382,7 @@ def update(ctx: Context, rt: ResourceType, resource_id: str, content_type: str, 
         validate_document(rt.create_schema, {k: v for k, v in new.items() if k not in ("id", "href")})
     if "@type" in changed:
         _check_type(rt, new)
-    state_changed = False
     if rt.state_field and old.get(rt.state_field) != new.get(rt.state_field):
-        state_changed = True
         if ctx.principal.party_bound:
             raise Forbidden(
                 f"'{rt.state_field}' of a {rt.type_name} is changed by staff only",
@@ -376,21 +392,11 @@ def update(ctx: Context, rt: ResourceType, resource_id: str, content_type: str, 
         check_transition(rt, old.get(rt.state_field), new.get(rt.state_field))
     rt.hooks.before_update(ctx, row, old, new)
     # the hook may have changed more attributes; recompute what changed
-    changed = sorted(k for k in set(old) | set(new) if not patching.json_equal(old.get(k), new.get(k)))
+    changed = _changed_keys(old, new)
     if not changed:
         return row
-    if rt.state_field:
-        state_changed = old.get(rt.state_field) != new.get(rt.state_field)
-    _store(ctx, rt, row, new)
-    _check_owner_kept(ctx, rt, row)
-    _write_entries(ctx.session, rt, row.id, old, new)
-    rt.hooks.after_write(ctx, row, old)
+    _write_change(ctx, rt, row, old, new, changed)
     _record_process(ctx, rt.update_process, f"tmf.update.{rt.path}")
-    other = [k for k in changed if k != rt.state_field]
-    if other:
-        emit(ctx, rt, "AttributeValueChange", row, {"fieldPath": ",".join(other)})
-    if state_changed:
-        emit(ctx, rt, "StateChange", row)
     return row
 
 
@@ -434,23 +440,14 @@ def set_state(
     if check:
         check_transition(rt, old.get(rt.state_field), new_state)
     new = {**old, rt.state_field: new_state, **(extra_doc or {})}
-    _store(ctx, rt, row, new)
-    _write_entries(ctx.session, rt, row.id, old, new)
-    if old.get(rt.state_field) != new_state:
-        emit(ctx, rt, "StateChange", row)
-    other = [k for k in set(old) | set(new) if k != rt.state_field and old.get(k) != new.get(k)]
-    if other:
-        emit(ctx, rt, "AttributeValueChange", row, {"fieldPath": ",".join(sorted(other))})
+    _write_change(ctx, rt, row, old, new, _changed_keys(old, new))
     return row
 
 
 def replace_doc(ctx: Context, rt: ResourceType, row: Any, new: Doc) -> Any:
     """Store a domain-computed new document (events and index kept in step)."""
     old: Doc = copy.deepcopy(row.doc)
-    if old == new:
-        return row
-    _store(ctx, rt, row, new)
-    _write_entries(ctx.session, rt, row.id, old, new)
-    changed = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
-    emit(ctx, rt, "AttributeValueChange", row, {"fieldPath": ",".join(changed)})
+    changed = _changed_keys(old, new)
+    if changed:
+        _write_change(ctx, rt, row, old, new, changed)
     return row
