@@ -14,14 +14,17 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from openbss.core.db import get_database
 from openbss.core.errors import ApiError, PreconditionFailed
 from openbss.core.security import Principal
 from openbss.core.settings import get_settings
 from openbss.tmf import patch as patching
 from openbss.tmf import service
 from openbss.tmf.context import Context
-from openbss.tmf.http import authenticate, idempotent_post, json_response, read_json, unit_of_work
+from openbss.tmf.engine_route import EngineRoute
+from openbss.tmf.http import authenticate, base_url, idempotent_post, json_response, read_json, unit_of_work
 from openbss.tmf.openapi_models import register_model
+from openbss.tmf.point_read import point_reader
 from openbss.tmf.query import parse_list_query, select_fields
 from openbss.tmf.resource import ResourceType
 
@@ -87,14 +90,14 @@ def mount_resource(router: APIRouter, rt: ResourceType) -> None:
         return json_response(docs, 206 if len(docs) < page.total else 200, headers)
 
     async def get_one(resource_id: str, request: Request, principal: Principal = Depends(authenticate)) -> Response:
+        row = point_reader(get_database()).read(rt, resource_id)
+        if row is None or not service.visible_to(principal, rt, row):
+            raise service.not_found(rt, resource_id)
+        doc = service.render_at(base_url(request), rt, row)
         fields = request.query_params.get("fields")
-        with unit_of_work(request, principal) as ctx:
-            row = service.read(ctx, rt, resource_id)
-            doc = service.render(ctx, rt, row)
-            headers = {"ETag": service.etag(row)}
         if fields:
             doc = select_fields(doc, tuple(f.strip() for f in fields.split(",") if f.strip()))
-        return json_response(doc, 200, headers)
+        return json_response(doc, 200, {"ETag": service.etag(row)})
 
     async def patch(resource_id: str, request: Request, principal: Principal = Depends(authenticate)) -> Response:
         content_type = (request.headers.get("content-type") or "application/json").split(";")[0].strip().lower()
@@ -131,10 +134,13 @@ def mount_resource(router: APIRouter, rt: ResourceType) -> None:
 
         return await run_in_threadpool(work_retrying)
 
-    def remove(resource_id: str, request: Request, principal: Principal = Depends(authenticate)) -> Response:
-        with unit_of_work(request, principal, write=True) as ctx:
-            service.delete_resource(ctx, rt, resource_id, request.headers.get("if-match"))
-        return Response(status_code=204)
+    async def remove(resource_id: str, request: Request, principal: Principal = Depends(authenticate)) -> Response:
+        def work() -> Response:
+            with unit_of_work(request, principal, write=True) as ctx:
+                service.delete_resource(ctx, rt, resource_id, request.headers.get("if-match"))
+            return Response(status_code=204)
+
+        return await run_in_threadpool(work)
 
     json_body = {"application/json": {"schema": create_ref}}
     patch_body = {
@@ -151,6 +157,7 @@ def mount_resource(router: APIRouter, rt: ResourceType) -> None:
         tags=[tag],
         summary=f"Create a {rt.type_name}",
         operation_id=f"create{rt.type_name}",
+        route_class_override=EngineRoute,
         status_code=201,
         openapi_extra={
             "requestBody": {"required": True, "content": json_body},
@@ -164,6 +171,7 @@ def mount_resource(router: APIRouter, rt: ResourceType) -> None:
         tags=[tag],
         summary=f"List or find {rt.type_name}",
         operation_id=f"list{rt.type_name}",
+        route_class_override=EngineRoute,
         openapi_extra={"responses": {"200": {"description": "Success", "content": many}}},
     )
     router.add_api_route(
@@ -173,6 +181,7 @@ def mount_resource(router: APIRouter, rt: ResourceType) -> None:
         tags=[tag],
         summary=f"Retrieve a {rt.type_name} by id",
         operation_id=f"retrieve{rt.type_name}",
+        route_class_override=EngineRoute,
         openapi_extra={"responses": {"200": {"description": "Success", "content": one}}},
     )
     router.add_api_route(
@@ -182,6 +191,7 @@ def mount_resource(router: APIRouter, rt: ResourceType) -> None:
         tags=[tag],
         summary=f"Partially update a {rt.type_name}",
         operation_id=f"patch{rt.type_name}",
+        route_class_override=EngineRoute,
         openapi_extra={
             "requestBody": {"required": True, "content": patch_body},
             "responses": {"200": {"description": "Updated", "content": one}},
@@ -195,4 +205,5 @@ def mount_resource(router: APIRouter, rt: ResourceType) -> None:
         status_code=204,
         summary=f"Delete a {rt.type_name}",
         operation_id=f"delete{rt.type_name}",
+        route_class_override=EngineRoute,
     )

@@ -19,6 +19,7 @@ from openbss.core.errors import ApiError, Conflict, Forbidden, NotFound, Precond
 from openbss.core.ids import new_id
 from openbss.core.problems import FieldProblem
 from openbss.core.processes import ProcessRun
+from openbss.core.security import Principal
 from openbss.events.outbox import record_event
 from openbss.tmf import patch as patching
 from openbss.tmf.context import Context
@@ -40,9 +41,19 @@ def require_role(ctx: Context, allowed: frozenset[str], action: str) -> None:
 
 
 def visible(ctx: Context, rt: ResourceType, row: Any) -> bool:
-    if not ctx.principal.party_bound or rt.public_read:
+    return visible_to(ctx.principal, rt, row)
+
+
+def visible_to(principal: Principal, rt: ResourceType, row: Any) -> bool:
+    """Whether ``principal`` may see ``row``: staff see all, a party-bound token only its party's."""
+    if not principal.party_bound or rt.public_read:
         return True
-    return bool(row.owner_party_id) and row.owner_party_id == ctx.principal.party_id
+    return bool(row.owner_party_id) and row.owner_party_id == principal.party_id
+
+
+def not_found(rt: ResourceType, resource_id: str) -> NotFound:
+    """The answer for an unknown id, and for one the caller may not see (existence does not leak)."""
+    return NotFound(f"no {rt.type_name} with id '{resource_id}'", field="id", rule="exists")
 
 
 # --- rendering -------------------------------------------------------------------------------------
@@ -53,8 +64,13 @@ def href(ctx: Context, rt: ResourceType, resource_id: str) -> str:
 
 
 def render(ctx: Context, rt: ResourceType, row: Any) -> Doc:
+    return render_at(ctx.base_url, rt, row)
+
+
+def render_at(base_url: str, rt: ResourceType, row: Any) -> Doc:
+    """The resource as the API returns it: ``id`` and absolute ``href`` first, then the document."""
     doc: Doc = row.doc
-    out: Doc = {"id": row.id, "href": href(ctx, rt, row.id)}
+    out: Doc = {"id": row.id, "href": f"{base_url}{rt.api.base_path}/{rt.path}/{row.id}"}
     for key, value in doc.items():
         if key not in out:
             out[key] = value
@@ -100,7 +116,7 @@ def load(ctx: Context, rt: ResourceType, resource_id: str, *, for_update: bool =
         stmt = stmt.with_for_update()
     row = ctx.session.execute(stmt).scalar_one_or_none()
     if row is None or not visible(ctx, rt, row):
-        raise NotFound(f"no {rt.type_name} with id '{resource_id}'", field="id", rule="exists")
+        raise not_found(rt, resource_id)
     return row
 
 
@@ -123,7 +139,7 @@ def read(ctx: Context, rt: ResourceType, resource_id: str) -> Any:
     """A resource for rendering only: the columns a response needs, without ORM bookkeeping."""
     row = ctx.session.execute(_read_by_id(rt), {"resource_id": resource_id}).one_or_none()
     if row is None or not visible(ctx, rt, row):
-        raise NotFound(f"no {rt.type_name} with id '{resource_id}'", field="id", rule="exists")
+        raise not_found(rt, resource_id)
     return row
 
 
