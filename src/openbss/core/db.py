@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import JSON, MetaData, create_engine, event
+from sqlalchemy import JSON, MetaData, Table, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -119,6 +119,41 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+# --- rows written when the transaction commits ------------------------------------------------------
+
+_AT_COMMIT = "openbss.insert_at_commit"
+
+
+def insert_at_commit(session: Session, table: Table, row: dict[str, Any]) -> None:
+    """Insert ``row`` into ``table`` as the transaction commits (never, if it rolls back).
+
+    For append-only records nobody reads inside the transaction that writes
+    them (outbox events, process runs): the rows of one unit of work go to the
+    database in one multi-row statement per table instead of one each.
+    """
+    pending: dict[Table, list[dict[str, Any]]] = session.info.setdefault(_AT_COMMIT, {})
+    pending.setdefault(table, []).append(row)
+
+
+def pending_at_commit(session: Session, table: Table) -> list[dict[str, Any]]:
+    """Rows :func:`insert_at_commit` holds for ``table`` in this transaction."""
+    return list(session.info.get(_AT_COMMIT, {}).get(table, ()))
+
+
+@event.listens_for(Session, "before_commit")
+def _insert_pending(session: Session) -> None:
+    pending: dict[Table, list[dict[str, Any]]] | None = session.info.pop(_AT_COMMIT, None)
+    if pending:
+        connection = session.connection()
+        for table, rows in pending.items():
+            connection.execute(table.insert(), rows)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_pending(session: Session) -> None:
+    session.info.pop(_AT_COMMIT, None)
 
 
 _current: Database | None = None

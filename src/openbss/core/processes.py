@@ -18,14 +18,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
-from typing import Any, ParamSpec, Protocol, TypeVar
+from typing import Any, ParamSpec, Protocol, TypeVar, cast
 
-from sqlalchemy import Integer, String, func, insert, select
+from sqlalchemy import Integer, String, Table, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from openbss.core import clock
 from openbss.core.coltypes import BigIntPK, UtcDateTime
-from openbss.core.db import Base
+from openbss.core.db import Base, insert_at_commit
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,9 @@ class ProcessRun(Base):
     duration_us: Mapped[int] = mapped_column(Integer)
 
 
+RUN_TABLE = cast(Table, ProcessRun.__table__)
+
+
 def register_implementation(process_id: str, operation: str) -> None:
     """Record that ``operation`` carries out ``process_id`` (shown by /processes)."""
     if process_id not in CATALOG.processes:
@@ -111,16 +114,15 @@ def process(process_id: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
             result = fn(*args, **kwargs)
             first: Any = args[0] if args else kwargs.get("ctx")
             session: Session = first if isinstance(first, Session) else first.session
-            session.execute(
-                insert(ProcessRun),
-                [
-                    {
-                        "process_id": process_id,
-                        "operation": operation,
-                        "at": clock.now(),
-                        "duration_us": int((time.perf_counter() - started) * 1_000_000),
-                    }
-                ],
+            insert_at_commit(
+                session,
+                RUN_TABLE,
+                {
+                    "process_id": process_id,
+                    "operation": operation,
+                    "at": clock.now(),
+                    "duration_us": int((time.perf_counter() - started) * 1_000_000),
+                },
             )
             return result
 

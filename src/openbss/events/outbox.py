@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from openbss.core import clock
+from openbss.core.db import insert_at_commit
 from openbss.core.ids import new_id
 from openbss.events.models import OutboxEvent
+
+OUTBOX_TABLE = cast(Table, OutboxEvent.__table__)
 
 
 def record_event(
@@ -36,20 +39,18 @@ def record_event(
     }
     if extra:
         payload.update(extra)
-    # parameters, not .values(<literals>): the statement is compiled once and cached
-    session.execute(
-        insert(OutboxEvent),
-        [
-            {
-                "event_id": event_id,
-                "api": api,
-                "event_type": event_type,
-                "resource_kind": resource_kind,
-                "resource_id": resource_id,
-                "occurred_at": moment,
-                "payload": payload,
-                "fanned_out": False,
-            }
-        ],
+    insert_at_commit(
+        session,
+        OUTBOX_TABLE,
+        {
+            "event_id": event_id,
+            "api": api,
+            "event_type": event_type,
+            "resource_kind": resource_kind,
+            "resource_id": resource_id,
+            "occurred_at": moment,
+            "payload": payload,
+            "fanned_out": False,
+        },
     )
     return event_id

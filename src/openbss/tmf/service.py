@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, delete, func, insert, select, tuple_
+from sqlalchemy import Table, and_, bindparam, delete, func, select, tuple_
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from openbss.core.db import insert_at_commit
 from openbss.core.errors import ApiError, Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from openbss.core.ids import new_id
 from openbss.core.problems import FieldProblem
-from openbss.core.processes import ProcessRun
+from openbss.core.processes import RUN_TABLE
 from openbss.core.security import Principal
 from openbss.events.outbox import record_event
 from openbss.tmf import patch as patching
@@ -29,6 +30,7 @@ from openbss.tmf.resource import Doc, ResourceType
 from openbss.tmf.search_index import entries
 from openbss.tmf.validation import validate_document
 
+ENTRY_TABLE = cast(Table, SearchEntry.__table__)
 POLYMORPHIC = ("@type", "@baseType", "@schemaLocation")
 
 
@@ -273,14 +275,13 @@ def _write_entries(session: Session, rt: ResourceType, resource_id: str, old: Do
         ]
         unique = {(r["path"], r["value"]): r for r in rows}
         if unique:
-            session.execute(insert(SearchEntry), list(unique.values()))
+            session.connection().execute(ENTRY_TABLE.insert(), list(unique.values()))
 
 
 def _record_process(ctx: Context, process_id: str | None, operation: str) -> None:
     if process_id:
-        ctx.session.execute(
-            insert(ProcessRun),
-            [{"process_id": process_id, "operation": operation, "at": ctx.now, "duration_us": 0}],
+        insert_at_commit(
+            ctx.session, RUN_TABLE, {"process_id": process_id, "operation": operation, "at": ctx.now, "duration_us": 0}
         )
 
 
