@@ -27,7 +27,6 @@ from openbss.tmf import service
 from openbss.tmf.context import Context
 from openbss.tmf.models import SearchEntry
 from openbss.tmf.resource import Doc, ResourceType
-from openbss.tmf.search_index import entries
 from openbss.tmf.validation import validate_document
 
 __all__ = ["bulk_create"]
@@ -49,7 +48,7 @@ def _prepare(ctx: Context, rt: ResourceType, body: Doc) -> Any:
 
 def _search_rows(rt: ResourceType, row: Any) -> list[dict[str, Any]]:
     unique: dict[tuple[str, str], dict[str, Any]] = {}
-    for path, value, value_type in sorted(entries(row.doc)):
+    for path, value, value_type in sorted(service.index_entries(rt, row.doc)):
         unique[(path, value)] = {
             "kind": rt.kind,
             "resource_id": row.id,

@@ -93,7 +93,24 @@ class Database:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         # SQLite has one writer at a time; writers of this process queue on a lock instead
         # of sleeping in SQLite's busy handler (which costs up to a second under load).
-        self._write_lock = threading.Lock() if self.engine.dialect.name == "sqlite" else None
+        # Re-entrant, so that a thread holding it (see writer_if_free) may open write units.
+        self._write_lock = threading.RLock() if self.engine.dialect.name == "sqlite" else None
+
+    @property
+    def serial_writes(self) -> bool:
+        """Whether write units of this process run one at a time (SQLite)."""
+        return self._write_lock is not None
+
+    @contextmanager
+    def writer_if_free(self) -> Iterator[bool]:
+        """Hold the writer lock for the block if nobody holds it now; yields whether it is held."""
+        lock = self._write_lock
+        held = lock.acquire(blocking=False) if lock is not None else False
+        try:
+            yield held
+        finally:
+            if held and lock is not None:
+                lock.release()
 
     @contextmanager
     def session(self, *, write: bool = False) -> Iterator[Session]:

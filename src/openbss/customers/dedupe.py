@@ -126,21 +126,29 @@ class Match:
 
 
 @process("1.3.4.2.4")
-def detect_duplicates(ctx: Context, row: CustomerRow) -> list[Match]:
-    """Re-index ``row``'s identity and record the customers that probably are the same one."""
-    return reindex(ctx, row)
+def detect_duplicates(ctx: Context, row: CustomerRow, *, new: bool = False) -> list[Match]:
+    """Re-index ``row``'s identity and record the customers that probably are the same one.
+
+    ``new`` says the customer was created in this transaction: it has no keys
+    or pairs to replace yet.
+    """
+    return reindex(ctx, row, new=new)
 
 
-def reindex(ctx: Context, row: CustomerRow) -> list[Match]:
+def reindex(ctx: Context, row: CustomerRow, *, new: bool = False) -> list[Match]:
     """:func:`detect_duplicates` without recording a process run (for use inside other steps)."""
     session = ctx.session
-    repository.delete_detected_pairs(session, row.id)
+    if not new:
+        repository.delete_detected_pairs(session, row.id)
     if row.status == "merged":
         repository.delete_match_keys(session, row.id)
         return []
     profile = customer_profile(ctx, row.doc)
     keys = _keys(row.doc, profile)
-    repository.replace_match_keys(session, row.id, keys)
+    if new:
+        repository.insert_match_keys(session, row.id, keys)
+    else:
+        repository.replace_match_keys(session, row.id, keys)
     threshold = dedupe_threshold()
     party_id = engaged_party_id(row.doc)
     found: list[Match] = []

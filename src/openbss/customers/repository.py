@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import Table, bindparam, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -20,6 +20,7 @@ from openbss.customers.models import (
 )
 
 CUSTOMER_SEQUENCE = "customer"
+MATCH_KEY_TABLE = cast(Table, CustomerMatchKey.__table__)
 
 
 # --- customer numbers ---------------------------------------------------------------------------
@@ -35,16 +36,26 @@ def next_sequence(session: Session, name: str = CUSTOMER_SEQUENCE) -> int:
     and a rolled-back transaction gives its value back.
     """
     dialect = session.get_bind().dialect.name
+    stmt = _SEQUENCE_STATEMENTS.get(dialect)
+    if stmt is None:  # built once per dialect: building it costs more than running it
+        stmt = _SEQUENCE_STATEMENTS[dialect] = _next_sequence_statement(dialect)
+    return int(session.connection().execute(stmt, {"name": name}).scalar_one())
+
+
+_SEQUENCE_STATEMENTS: dict[str, Any] = {}
+
+
+def _next_sequence_statement(dialect: str) -> Any:
     seq = CustomerNumberSequence
     if dialect == "postgresql":
-        pg = postgresql.insert(seq).values(name=name, value=1)
+        pg = postgresql.insert(seq).values(name=bindparam("name"), value=1)
         stmt: Any = pg.on_conflict_do_update(index_elements=["name"], set_={"value": seq.value + 1})
     elif dialect == "sqlite":
-        lite = sqlite.insert(seq).values(name=name, value=1)
+        lite = sqlite.insert(seq).values(name=bindparam("name"), value=1)
         stmt = lite.on_conflict_do_update(index_elements=["name"], set_={"value": seq.value + 1})
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise RuntimeError(f"customer numbers need SQLite or PostgreSQL, not {dialect}")
-    return int(session.execute(stmt.returning(seq.value)).scalar_one())
+    return stmt.returning(seq.value)
 
 
 def customer_by_number(session: Session, number: str) -> CustomerRow | None:
@@ -87,6 +98,13 @@ def replace_match_keys(session: Session, customer_id: str, keys: Iterable[str]) 
         session.execute(insert(CustomerMatchKey), rows)
 
 
+def insert_match_keys(session: Session, customer_id: str, keys: Iterable[str]) -> None:
+    """The keys of a customer that has none yet (a new one)."""
+    rows = [{"customer_id": customer_id, "key": k} for k in sorted(set(keys))]
+    if rows:
+        session.connection().execute(MATCH_KEY_TABLE.insert(), rows)
+
+
 def delete_match_keys(session: Session, customer_id: str) -> None:
     session.execute(delete(CustomerMatchKey).where(CustomerMatchKey.customer_id == customer_id))
 
@@ -95,16 +113,24 @@ def customers_sharing_keys(session: Session, customer_id: str, keys: Collection[
     """Ids of other customers (merged ones excluded) that share at least one key, newest first."""
     if not keys:
         return []
-    sharing = select(CustomerMatchKey.customer_id).where(
-        CustomerMatchKey.key.in_(sorted(keys)), CustomerMatchKey.customer_id != customer_id
+    params = {"keys": sorted(keys), "customer_id": customer_id, "limit": limit}
+    return list(session.connection().execute(_SHARING_KEYS, params).scalars())
+
+
+_SHARING_KEYS = (
+    select(CustomerRow.id)
+    .where(
+        CustomerRow.id.in_(
+            select(CustomerMatchKey.customer_id).where(
+                CustomerMatchKey.key.in_(bindparam("keys", expanding=True)),
+                CustomerMatchKey.customer_id != bindparam("customer_id"),
+            )
+        ),
+        or_(CustomerRow.status.is_(None), CustomerRow.status != "merged"),
     )
-    stmt = (
-        select(CustomerRow.id)
-        .where(CustomerRow.id.in_(sharing), or_(CustomerRow.status.is_(None), CustomerRow.status != "merged"))
-        .order_by(CustomerRow.created_at.desc(), CustomerRow.id)
-        .limit(limit)
-    )
-    return list(session.execute(stmt).scalars())
+    .order_by(CustomerRow.created_at.desc(), CustomerRow.id)
+    .limit(bindparam("limit"))
+)
 
 
 # --- duplicate candidates -----------------------------------------------------------------------

@@ -276,5 +276,7 @@ class CustomerHooks(NoHooks):
 
     def after_write(self, ctx: Context, row: ResourceRow, old: Doc | None) -> None:
         assert isinstance(row, CustomerRow)
-        if old is None or any(old.get(k) != row.doc.get(k) for k in ("contactMedium", "engagedParty")):
+        if old is None:
+            dedupe.detect_duplicates(ctx, row, new=True)
+        elif any(old.get(k) != row.doc.get(k) for k in ("contactMedium", "engagedParty")):
             dedupe.detect_duplicates(ctx, row)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import false, select, update
+from sqlalchemy import bindparam, false, select, update
 from sqlalchemy.orm import Session
 
 from openbss.core import clock
@@ -15,6 +15,7 @@ from openbss.jobs.sql import insert_if_absent, rows_affected
 from openbss.tmf.models import HubSubscription
 
 FAN_OUT_BATCH = 500
+_PAYLOADS = select(OutboxEvent.seq, OutboxEvent.payload).where(OutboxEvent.seq.in_(bindparam("seqs", expanding=True)))
 
 
 def fan_out(session: Session, limit: int = FAN_OUT_BATCH) -> int:
@@ -27,7 +28,7 @@ def fan_out(session: Session, limit: int = FAN_OUT_BATCH) -> int:
     An event only reaches the subscriptions that exist when it is fanned out.
     """
     events = session.execute(
-        select(OutboxEvent.seq, OutboxEvent.api, OutboxEvent.payload)
+        select(OutboxEvent.seq, OutboxEvent.api)
         .where(OutboxEvent.fanned_out == false())
         .order_by(OutboxEvent.seq)
         .limit(limit)
@@ -42,6 +43,11 @@ def fan_out(session: Session, limit: int = FAN_OUT_BATCH) -> int:
         .order_by(HubSubscription.created_at, HubSubscription.id)
     ):
         subscriptions[sub.api].append(sub)
+    # only events of an API someone listens to are read in full (decoding payloads is the costly part)
+    wanted = [event.seq for event in events if subscriptions.get(event.api)]
+    payloads: dict[int, Any] = (
+        {seq: payload for seq, payload in session.execute(_PAYLOADS, {"seqs": wanted})} if wanted else {}
+    )
     now = clock.now()
     deliveries = [
         {
@@ -53,8 +59,9 @@ def fan_out(session: Session, limit: int = FAN_OUT_BATCH) -> int:
             "next_attempt_at": now,
         }
         for event in events
+        if event.seq in payloads
         for sub in subscriptions[event.api]
-        if matches(sub.query, event.payload)
+        if matches(sub.query, payloads[event.seq])
     ]
     insert_if_absent(session, EventDelivery, deliveries)
     rows_affected(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from openbss.core.errors import ValidationFailed
 from openbss.core.problems import FieldProblem
@@ -129,9 +129,14 @@ class OrganizationHooks(NoHooks):
 
 def find_party(ctx: Context, party_id: str) -> tuple[str, Any] | None:
     """The party (Individual or Organization) with this id, with its type name."""
+    key = ("party", party_id)
+    known = ctx.memo.get(key)
+    if known is not None and not inspect(known[1]).was_deleted:
+        return known  # type: ignore[no-any-return]
     for type_name, model in PARTY_TYPES.items():
-        row = ctx.session.execute(select(model).where(model.id == party_id)).scalar_one_or_none()
+        row = ctx.session.get(model, party_id)
         if row is not None:
+            ctx.memo[key] = (type_name, row)
             return type_name, row
     return None
 

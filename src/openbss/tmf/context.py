@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -24,6 +25,9 @@ class Context:
     settings: Settings
     base_url: str = "http://localhost"
     started: datetime = field(default_factory=clock.now)
+    # lookups this unit of work already made (a party found while validating is found again
+    # by duplicate detection); holds the loaded objects, so keep it to this one unit of work
+    memo: dict[Any, Any] = field(default_factory=dict)
 
     @property
     def now(self) -> datetime:

@@ -6,11 +6,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Request
 from fastapi.responses import Response
 from sqlalchemy.exc import IntegrityError
+from starlette.concurrency import run_in_threadpool
 
 from openbss.core import jsoncodec
 from openbss.core.db import get_database
@@ -22,6 +23,7 @@ from openbss.tmf.context import Context
 from openbss.tmf.models import IdempotencyRecord
 
 JSON_MEDIA = "application/json;charset=utf-8"
+T = TypeVar("T")
 
 
 async def authenticate(request: Request) -> Principal:
@@ -30,6 +32,25 @@ async def authenticate(request: Request) -> Principal:
     if settings.auth == "off":
         return ANONYMOUS_ADMIN
     return principal_from_header(settings, request.headers.get("authorization"))
+
+
+async def run_write(fn: Callable[..., T], *args: Any) -> T:
+    """Run a blocking write ``fn(*args)`` from a coroutine.
+
+    On SQLite, where this process's writers take turns anyway, a write runs
+    right here on the event loop when no other writer is busy: a hand-off to
+    a worker thread costs more than the write, and threads queueing for the
+    writer lock fight over the interpreter lock while they wait. When a
+    writer is busy (a long job, another request), the write waits in a worker
+    thread so the event loop keeps serving reads. On PostgreSQL writes go to
+    worker threads and run side by side.
+    """
+    database = get_database()
+    if database.serial_writes:
+        with database.writer_if_free() as held:
+            if held:
+                return fn(*args)
+    return await run_in_threadpool(fn, *args)
 
 
 def base_url(request: Request) -> str:

@@ -14,7 +14,7 @@ from sqlalchemy import delete, insert, select
 from openbss.core.db import Database
 from openbss.tmf.models import SearchEntry
 from openbss.tmf.resource import ResourceType
-from openbss.tmf.search_index import entries
+from openbss.tmf.service import index_entries
 
 BATCH = 1000
 
@@ -36,7 +36,7 @@ def reindex(database: Database, resource_types: Iterable[ResourceType]) -> dict[
                 values = [
                     {"kind": rt.kind, "resource_id": rid, "path": p, "value": v, "value_type": t}
                     for rid, doc in rows
-                    for p, v, t in entries(doc)
+                    for p, v, t in index_entries(rt, doc)
                 ]
                 if values:
                     session.execute(insert(SearchEntry), values)

@@ -12,7 +12,6 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
 from openbss.core.db import get_database
 from openbss.core.errors import ApiError, PreconditionFailed
@@ -22,7 +21,15 @@ from openbss.tmf import patch as patching
 from openbss.tmf import service
 from openbss.tmf.context import Context
 from openbss.tmf.engine_route import EngineRoute
-from openbss.tmf.http import authenticate, base_url, idempotent_post, json_response, read_json, unit_of_work
+from openbss.tmf.http import (
+    authenticate,
+    base_url,
+    idempotent_post,
+    json_response,
+    read_json,
+    run_write,
+    unit_of_work,
+)
 from openbss.tmf.openapi_models import register_model
 from openbss.tmf.point_read import point_reader
 from openbss.tmf.query import parse_list_query, select_fields
@@ -68,7 +75,7 @@ def mount_resource(router: APIRouter, rt: ResourceType) -> None:
             row = service.create(ctx, rt, body)
             return json_response(service.render(ctx, rt, row), 201, resource_headers(ctx, rt, row))
 
-        return await run_in_threadpool(idempotent_post, request, principal, raw, produce)
+        return await run_write(idempotent_post, request, principal, raw, produce)
 
     # Reads run on the event loop: they are single indexed lookups, shorter than the thread
     # hand-off FastAPI would otherwise add (measured: the hop cost more than the query).
@@ -132,7 +139,7 @@ def mount_resource(router: APIRouter, rt: ResourceType) -> None:
                         raise
             return work()
 
-        return await run_in_threadpool(work_retrying)
+        return await run_write(work_retrying)
 
     async def remove(resource_id: str, request: Request, principal: Principal = Depends(authenticate)) -> Response:
         def work() -> Response:
@@ -140,7 +147,7 @@ def mount_resource(router: APIRouter, rt: ResourceType) -> None:
                 service.delete_resource(ctx, rt, resource_id, request.headers.get("if-match"))
             return Response(status_code=204)
 
-        return await run_in_threadpool(work)
+        return await run_write(work)
 
     json_body = {"application/json": {"schema": create_ref}}
     patch_body = {

@@ -252,9 +252,27 @@ def _columns(rt: ResourceType, doc: Doc) -> dict[str, Any]:
     return cols
 
 
+_COLUMN_PATHS: dict[str, frozenset[str]] = {}
+
+
+def index_entries(rt: ResourceType, doc: Doc) -> set[tuple[str, str, str]]:
+    """The search entries of ``doc``: every scalar leaf except those a typed column of the
+    table already answers (``id``, ``@type``, the name and state, :attr:`ResourceType.filter_columns`);
+    queries on those never read the index, so indexing them would only cost writes."""
+    skip = _COLUMN_PATHS.get(rt.kind)
+    if skip is None:
+        skip = _COLUMN_PATHS[rt.kind] = frozenset(column_map(rt).columns)
+    return {entry for entry in entries(doc) if entry[0] not in skip}
+
+
 def _write_entries(session: Session, rt: ResourceType, resource_id: str, old: Doc | None, new: Doc | None) -> None:
-    before = entries(old) if old else set()
-    after = entries(new) if new else set()
+    if new is None:  # the resource goes: all its entries go, whatever produced them
+        session.connection().execute(
+            ENTRY_TABLE.delete().where(ENTRY_TABLE.c.kind == rt.kind, ENTRY_TABLE.c.resource_id == resource_id)
+        )
+        return
+    before = index_entries(rt, old) if old else set()
+    after = index_entries(rt, new)
     gone = before - after
     added = after - before
     if gone:
