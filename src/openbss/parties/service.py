@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import inspect, select
+from sqlalchemy import bindparam, inspect, literal, select, union_all
+from sqlalchemy.orm.util import identity_key
 
 from openbss.core.errors import ValidationFailed
 from openbss.core.problems import FieldProblem
@@ -128,17 +129,42 @@ class OrganizationHooks(NoHooks):
 
 
 def find_party(ctx: Context, party_id: str) -> tuple[str, Any] | None:
-    """The party (Individual or Organization) with this id, with its type name."""
+    """The party (Individual or Organization) with this id, with its type name.
+
+    The party comes back as the session's own object when this unit of work
+    loaded it (it may carry changes not yet flushed); otherwise as a read-only
+    row (``id``, ``doc``, ``status``, ...) from one query over both tables,
+    remembered for the rest of the unit of work.
+    """
+    for type_name, model in PARTY_TYPES.items():
+        loaded = ctx.session.identity_map.get(identity_key(model, (party_id,)))
+        if loaded is not None and not inspect(loaded).was_deleted:
+            return type_name, loaded
     key = ("party", party_id)
     known = ctx.memo.get(key)
-    if known is not None and not inspect(known[1]).was_deleted:
+    if known is not None:
         return known  # type: ignore[no-any-return]
-    for type_name, model in PARTY_TYPES.items():
-        row = ctx.session.get(model, party_id)
-        if row is not None:
-            ctx.memo[key] = (type_name, row)
-            return type_name, row
-    return None
+    row = ctx.session.connection().execute(_PARTY_BY_ID, {"party_id": party_id}).first()
+    if row is None:
+        return None
+    ctx.memo[key] = (str(row.type_name), row)
+    return ctx.memo[key]  # type: ignore[no-any-return]
+
+
+def _party_columns(type_name: str, model: type[IndividualRow] | type[OrganizationRow]) -> Any:
+    return select(
+        literal(type_name).label("type_name"),
+        model.id,
+        model.type,
+        model.name,
+        model.status,
+        model.owner_party_id,
+        model.version,
+        model.doc,
+    ).where(model.id == bindparam("party_id"))
+
+
+_PARTY_BY_ID = union_all(*(_party_columns(name, model) for name, model in PARTY_TYPES.items()))
 
 
 def party_role_ids(ctx: Context, role_id: str) -> Any:
