@@ -164,3 +164,16 @@ def create_app(
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The application as each process of ``openbss serve --workers N`` builds it.
+
+    Everything comes from the ``OPENBSS_*`` environment the parent prepared
+    (database URL, settings); the schema is already up to date. Each process
+    runs the embedded job worker when enabled: jobs are leased in the database,
+    so several workers never run the same job twice.
+    """
+    settings = get_settings()
+    database = Database(settings.database_url)
+    return create_app(settings, database, start_worker=settings.embedded_worker == "on")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -49,6 +49,9 @@ def serve(
     database: DatabaseOption = None,
     worker: Annotated[bool, typer.Option(help="run the job worker in this process (embedded default)")] = True,
     migrate: Annotated[bool, typer.Option(help="bring the schema up to date before serving")] = True,
+    workers: Annotated[
+        int, typer.Option(min=1, help="server processes sharing the port (one per core is a good start)")
+    ] = 1,
 ) -> None:
     """Run the API server (TMF APIs, /hub, /processes, /health, /docs)."""
     import uvicorn
@@ -58,21 +61,27 @@ def serve(
     db = _open(database, migrate=migrate)
     settings = get_settings()
     embedded = worker and settings.embedded_worker == "on"
-    application = create_app(settings, db, start_worker=embedded)
     console.print(
         f"openbss serving on http://{host}:{port}  (database: {db.engine.url.render_as_string()}, "
-        f"auth: {settings.auth}, worker: {'embedded' if embedded else 'separate'})"
+        f"auth: {settings.auth}, worker: {'embedded' if embedded else 'separate'}, processes: {workers})"
     )
-    uvicorn.run(
-        application,
-        host=host,
-        port=port,
-        loop="uvloop",
-        http="httptools",
-        log_level="warning",
-        proxy_headers=True,
-        access_log=False,
-    )
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "loop": "uvloop",
+        "http": "httptools",
+        "log_level": "warning",
+        "proxy_headers": True,
+        "access_log": False,
+    }
+    if workers == 1:
+        uvicorn.run(create_app(settings, db, start_worker=embedded), **options)
+        return
+    # each process builds its own application from the environment (see app_from_environment)
+    db.dispose()
+    os.environ["OPENBSS_DATABASE_URL"] = settings.database_url
+    os.environ["OPENBSS_EMBEDDED_WORKER"] = "on" if embedded else "off"
+    uvicorn.run("openbss.app:app_from_environment", factory=True, workers=workers, **options)
 
 
 @app.command()
@@ -187,12 +196,20 @@ def bench_api(
     customers: Annotated[int, typer.Option(min=1, help="customers in the database when measuring")] = 100_000,
     duration: Annotated[float, typer.Option(min=0.5, help="seconds of load per scenario")] = 10.0,
     concurrency: Annotated[int, typer.Option(min=1, help="requests in flight at once")] = 8,
+    workers: Annotated[
+        int, typer.Option(min=1, help="server processes, for openbss and the ceiling alike (serve --workers)")
+    ] = 1,
 ) -> None:
     """Measure the API: POST/GET customer, filtered lists, against a bare Starlette ceiling."""
     from openbss.bench.api import run_api_benchmark
 
     raise typer.Exit(
         run_api_benchmark(
-            _open(database, migrate=True), console, customers=customers, duration=duration, concurrency=concurrency
+            _open(database, migrate=True),
+            console,
+            customers=customers,
+            duration=duration,
+            concurrency=concurrency,
+            workers=workers,
         )
     )

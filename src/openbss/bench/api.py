@@ -188,7 +188,7 @@ def _load(database: Database, console: Console, customers: int, spare: int) -> B
 
 
 def run_api_benchmark(
-    database: Database, console: Console, *, customers: int, duration: float, concurrency: int
+    database: Database, console: Console, *, customers: int, duration: float, concurrency: int, workers: int = 1
 ) -> int:
     """Load, serve, measure, print; returns the exit code (0 even when a target is missed)."""
     warmup = min(2.0, duration / 2)
@@ -238,9 +238,9 @@ def run_api_benchmark(
             )
         )
 
-    with starlette_ceiling() as ceiling:
+    with starlette_ceiling(workers) as ceiling:
         run(ceiling, "bare Starlette (ceiling)", "GET", ["/"])
-    with openbss_server(url) as server:
+    with openbss_server(url, workers) as server:
         by_id = [f"{CUSTOMERS}/{c.id}" for c in sample]
         by_party = [f"{CUSTOMERS}?engagedParty.id={c.party_id}" for c in sample]
         by_name = [f"{CUSTOMERS}?name={quote(c.name)}" for c in sample]
@@ -253,7 +253,7 @@ def run_api_benchmark(
     judged = _judge(measurements)
     title = (
         f"openbss bench api: {data.customers:,} customers, {database.engine.dialect.name}, "
-        f"concurrency {concurrency}, {duration:g} s per scenario"
+        f"concurrency {concurrency}, {duration:g} s per scenario, {workers} server process{'es' if workers > 1 else ''}"
     )
     wide = console if console.width >= 170 else Console(width=170)
     wide.print(_table(judged, title))

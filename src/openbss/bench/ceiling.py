@@ -1,7 +1,7 @@
 """The benchmark's ceiling: a bare Starlette app answering a small JSON document.
 
 Served by uvicorn with the settings ``openbss serve`` uses (uvloop,
-httptools, one process, no access log), it shows what the machine, the
+httptools, as many processes as the API gets, no access log), it shows what the machine, the
 server stack and the load generator manage with no application work at all.
 Run as ``python -m openbss.bench.ceiling --port 8001``.
 """
@@ -41,9 +41,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
     uvicorn.run(
-        app,
+        "openbss.bench.ceiling:app" if args.workers > 1 else app,
+        workers=args.workers if args.workers > 1 else None,
         host=args.host,
         port=args.port,
         loop="uvloop",

@@ -36,6 +36,26 @@ def _process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _TICKS
 
 
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else ():
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                parent = int(stat.read().rpartition(")")[2].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if parent == pid:
+            found.append(int(entry))
+    return found
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds of a process and its live children (the worker processes of a server)."""
+    return _process_cpu(pid) + sum(_process_cpu(child) for child in _children(pid))
+
+
 def database_backends_cpu(database: str) -> float:
     """CPU seconds of the local PostgreSQL backends serving ``database`` (0 when there are none)."""
     total = 0.0
@@ -86,7 +106,7 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def cpu_seconds(self) -> float:
-        return _process_cpu(self.process.pid)
+        return tree_cpu(self.process.pid)
 
     def output(self) -> str:
         self.log.flush()
@@ -159,8 +179,8 @@ def _run(name: str, command: list[str], env: dict[str, str], port: int, ready_pa
 
 
 @contextmanager
-def openbss_server(database_url: str) -> Iterator[Server]:
-    """``openbss serve`` on a free port, authentication on, on ``database_url``."""
+def openbss_server(database_url: str, workers: int = 1) -> Iterator[Server]:
+    """``openbss serve`` on a free port, authentication on, on ``database_url``, in ``workers`` processes."""
     port = free_port()
     env = {**os.environ, "OPENBSS_AUTH": "on", "OPENBSS_DATABASE_URL": database_url}
     command = [
@@ -175,15 +195,17 @@ def openbss_server(database_url: str) -> Iterator[Server]:
         "--database",
         database_url,
         "--no-migrate",
+        "--workers",
+        str(workers),
     ]
     with _run("openbss serve", command, env, port, "/health") as server:
         yield server
 
 
 @contextmanager
-def starlette_ceiling() -> Iterator[Server]:
-    """The bare Starlette app of :mod:`openbss.bench.ceiling` on a free port."""
+def starlette_ceiling(workers: int = 1) -> Iterator[Server]:
+    """The bare Starlette app of :mod:`openbss.bench.ceiling` on a free port, in ``workers`` processes."""
     port = free_port()
-    command = [sys.executable, "-m", "openbss.bench.ceiling", "--port", str(port)]
+    command = [sys.executable, "-m", "openbss.bench.ceiling", "--port", str(port), "--workers", str(workers)]
     with _run("bare Starlette", command, dict(os.environ), port, "/health") as server:
         yield server

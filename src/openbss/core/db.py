@@ -8,6 +8,8 @@ that opened the session commits.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import re
 import threading
 from collections.abc import Iterator
@@ -84,6 +86,54 @@ def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
+class WriterLock:
+    """The turn to write to a SQLite database, among the threads and processes using it.
+
+    SQLite has one writer at a time. Writers that collide wait in SQLite's busy
+    handler, which sleeps in steps of up to 100 ms, so under load a write could
+    wait a second for a lock that was free after a millisecond. Writers here
+    queue instead: threads of this process on a re-entrant lock, processes
+    (several ``openbss serve`` workers, ``openbss worker``) on an exclusive
+    ``flock`` of a file beside the database, and each is woken the moment the
+    previous writer is done.
+    """
+
+    def __init__(self, lock_path: str | None) -> None:
+        self._threads = threading.RLock()
+        self._depth = 0  # nesting of the holding thread; changed only while holding _threads
+        self._fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600) if lock_path else None
+
+    def acquire(self, *, blocking: bool = True) -> bool:
+        if not self._threads.acquire(blocking=blocking):
+            return False
+        if self._depth == 0 and self._fd is not None:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX if blocking else fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                self._threads.release()
+                return False
+        self._depth += 1
+        return True
+
+    def release(self) -> None:
+        self._depth -= 1
+        if self._depth == 0 and self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._threads.release()
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+def _sqlite_lock_path(engine: Engine) -> str | None:
+    path = engine.url.database
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return None
+    return f"{path}.writer-lock"
+
+
 class Database:
     """One engine and its session factory."""
 
@@ -91,10 +141,7 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
-        # SQLite has one writer at a time; writers of this process queue on a lock instead
-        # of sleeping in SQLite's busy handler (which costs up to a second under load).
-        # Re-entrant, so that a thread holding it (see writer_if_free) may open write units.
-        self._write_lock = threading.RLock() if self.engine.dialect.name == "sqlite" else None
+        self._write_lock = WriterLock(_sqlite_lock_path(self.engine)) if self.engine.dialect.name == "sqlite" else None
 
     @property
     def serial_writes(self) -> bool:
@@ -136,6 +183,8 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._write_lock is not None:
+            self._write_lock.close()
 
 
 # --- rows written when the transaction commits ------------------------------------------------------

@@ -43,6 +43,7 @@ the pair should be merged or reviewed before a new identity is issued;
 from __future__ import annotations
 
 import difflib
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -205,7 +206,12 @@ def _media(doc: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return [m for m in media if isinstance(m, Mapping) and isinstance(m.get("characteristic"), Mapping)]
 
 
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+
+
 def _phone_key(text: str, region: str | None) -> str | None:
+    if _E164.fullmatch(text):  # stored numbers are validated and written in E.164 already
+        return text
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
