@@ -9,6 +9,7 @@ def import_all_models() -> None:
     import openbss.core.processes
     import openbss.customers.models
     import openbss.events.models
+    import openbss.inventory.models
     import openbss.jobs.models
     import openbss.parties.models
     import openbss.tmf.models  # noqa: F401
