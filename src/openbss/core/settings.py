@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     embedded_worker: Literal["on", "off"] = Field(
         "on", description="run the job worker inside 'openbss serve' (embedded deployments)"
     )
+    # order handling (TMF622), see docs/ordering.md
+    order_jeopardy_sweep_seconds: float = Field(60.0, description="how often the jeopardy sweep runs")
+    order_southbound_poll_seconds: float = Field(
+        30.0, description="how often service orders without news are polled at the OSS (events are the main path)"
+    )
 
 
 @lru_cache(maxsize=1)

@@ -9,7 +9,7 @@ Order lifecycle (``state``), TMF622 v4 states::
     held (a person decides) --> inProgress | pending | rejected
     inProgress --> completed | partial | failed | held | pending
     partial | failed --retry / manual completion--> inProgress | partial | completed
-    acknowledged | pending | held | inProgress --cancel--> assessingCancellation
+    acknowledged | pending | held | inProgress | failed --cancel--> assessingCancellation
     assessingCancellation --> pendingCancellation --> cancelled
     assessingCancellation --cancellation refused--> the state it came from
     completed, cancelled, rejected: final
@@ -65,10 +65,10 @@ ORDER_TRANSITIONS: Final[dict[str, frozenset[str]]] = {
     PENDING: frozenset({IN_PROGRESS, HELD, REJECTED, ASSESSING_CANCELLATION}),
     HELD: frozenset({IN_PROGRESS, PENDING, REJECTED, ASSESSING_CANCELLATION}),
     IN_PROGRESS: frozenset({COMPLETED, PARTIAL, FAILED, HELD, PENDING, ASSESSING_CANCELLATION}),
-    ASSESSING_CANCELLATION: frozenset({PENDING_CANCELLATION, ACKNOWLEDGED, PENDING, HELD, IN_PROGRESS}),
+    ASSESSING_CANCELLATION: frozenset({PENDING_CANCELLATION, ACKNOWLEDGED, PENDING, HELD, IN_PROGRESS, FAILED}),
     PENDING_CANCELLATION: frozenset({CANCELLED}),
     PARTIAL: frozenset({IN_PROGRESS, COMPLETED}),
-    FAILED: frozenset({IN_PROGRESS, PARTIAL, COMPLETED}),
+    FAILED: frozenset({IN_PROGRESS, PARTIAL, COMPLETED, ASSESSING_CANCELLATION}),
     COMPLETED: frozenset(),
     CANCELLED: frozenset(),
     REJECTED: frozenset(),
@@ -82,7 +82,7 @@ ITEM_TRANSITIONS: Final[dict[str, frozenset[str]]] = {
     IN_PROGRESS: frozenset({COMPLETED, FAILED, ASSESSING_CANCELLATION}),
     ASSESSING_CANCELLATION: frozenset({PENDING_CANCELLATION, ACKNOWLEDGED, PENDING, HELD, IN_PROGRESS}),
     PENDING_CANCELLATION: frozenset({CANCELLED}),
-    FAILED: frozenset({IN_PROGRESS, COMPLETED}),
+    FAILED: frozenset({IN_PROGRESS, COMPLETED, CANCELLED}),
     COMPLETED: frozenset(),
     CANCELLED: frozenset(),
     REJECTED: frozenset(),
@@ -97,7 +97,7 @@ OPEN_STATES: Final = frozenset({ACKNOWLEDGED, PENDING, HELD, IN_PROGRESS, ASSESS
 WATCHED_STATES: Final = OPEN_STATES | {PARTIAL, FAILED}
 """Orders whose committed completion date still matters."""
 
-CANCELLABLE_STATES: Final = frozenset({ACKNOWLEDGED, PENDING, HELD, IN_PROGRESS})
+CANCELLABLE_STATES: Final = frozenset({ACKNOWLEDGED, PENDING, HELD, IN_PROGRESS, FAILED})
 
 ITEM_OPEN_STATES: Final = frozenset({ACKNOWLEDGED, PENDING, HELD, IN_PROGRESS})
 
