@@ -8,9 +8,10 @@ from openbss.tmf.resource import Domain, ResourceType
 def _domains() -> tuple[Domain, ...]:
     from openbss.accounts.api import DOMAIN as ACCOUNTS
     from openbss.customers.api import DOMAIN as CUSTOMERS
+    from openbss.oss.api import DOMAIN as OSS
     from openbss.parties.api import DOMAIN as PARTIES
 
-    return (PARTIES, CUSTOMERS, ACCOUNTS)
+    return (PARTIES, CUSTOMERS, ACCOUNTS, OSS)
 
 
 DOMAINS = _domains()
