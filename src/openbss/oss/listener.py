@@ -135,8 +135,10 @@ async def receive_event(event_name: str, request: Request) -> Response:
         raise NotFound(
             f"'{event_name}' is not a TMF641 event this listener accepts", field="eventName", rule="listener.event"
         )
+    if not raw.strip():
+        raise ValidationFailed.from_problems([FieldProblem("body", "body.required", "the event is missing")])
     try:
-        event = jsoncodec.loads(raw) if raw.strip() else None
+        event = jsoncodec.loads(raw)
     except ValueError as exc:
         raise ValidationFailed.from_problems(
             [FieldProblem("body", "json.syntax", f"the body is not valid JSON: {exc}")]
