@@ -191,7 +191,12 @@ def _payment(ctx: Context, order_id: str, body: dict[str, Any]) -> Any:
 
 
 @_operation(
-    "retry", "retryProductOrderFallout", "Retry the failed items of an order", {"itemId": _ITEMS, "note": _STRING}, (), AGENTS
+    "retry",
+    "retryProductOrderFallout",
+    "Retry the failed items of an order",
+    {"itemId": _ITEMS, "note": _STRING},
+    (),
+    AGENTS,
 )
 def _retry(ctx: Context, order_id: str, body: dict[str, Any]) -> Any:
     return fallout.retry_fallout(ctx, order_id, _item_ids(body), note=_text(body, "note"))
@@ -212,7 +217,12 @@ def _complete_item(ctx: Context, order_id: str, body: dict[str, Any]) -> Any:
 
 
 @_operation(
-    "escalate", "escalateProductOrderFallout", "Escalate the open fallout of an order", {"reason": _STRING}, ("reason",), AGENTS
+    "escalate",
+    "escalateProductOrderFallout",
+    "Escalate the open fallout of an order",
+    {"reason": _STRING},
+    ("reason",),
+    AGENTS,
 )
 def _escalate(ctx: Context, order_id: str, body: dict[str, Any]) -> Any:
     reason = _text(body, "reason", required=True)

@@ -77,7 +77,9 @@ def start_cancellation(ctx: Context, task: CancelProductOrderRow) -> None:
     row = repository.order(ctx.session, str(task.product_order_id), for_update=True)
     assert row is not None
     task.previous_state = row.status
-    open_items = [i for i, s in rules.item_states(row.doc.get("productOrderItem")).items() if s in rules.ITEM_OPEN_STATES]
+    open_items = [
+        i for i, s in rules.item_states(row.doc.get("productOrderItem")).items() if s in rules.ITEM_OPEN_STATES
+    ]
     change_order(
         ctx,
         row,
@@ -152,7 +154,9 @@ def refuse_cancellation(ctx: Context, task: CancelProductOrderRow, row: ProductO
     previous = task.previous_state or rules.IN_PROGRESS
     back = previous if previous in (rules.ACKNOWLEDGED, rules.PENDING, rules.HELD) else rules.IN_PROGRESS
     items = {
-        i: back for i, s in rules.item_states(row.doc.get("productOrderItem")).items() if s == rules.ASSESSING_CANCELLATION
+        i: back
+        for i, s in rules.item_states(row.doc.get("productOrderItem")).items()
+        if s == rules.ASSESSING_CANCELLATION
     }
     change_order(
         ctx,
@@ -263,7 +267,7 @@ def on_southbound_cancellation(ctx: Context, cancel_doc: Doc) -> None:
     """A TMF641 cancelServiceOrder event: a refusal after we went pendingCancellation is logged."""
     if cancel_doc.get("state") != "terminatedWithError":
         return
-    ref = cancel_doc.get("serviceOrder") if isinstance(cancel_doc.get("serviceOrder"), dict) else {}
+    ref = rules.sub(cancel_doc, "serviceOrder")
     sb = repository.southbound_by_service_order(ctx.session, str(ref.get("id") or ""))
     if sb is None:
         return

@@ -59,7 +59,11 @@ def settle_items(ctx: Context, row: ProductOrderRow) -> None:
         new_states[item_id] = target
         if target == rules.COMPLETED:
             delivered[item_id] = deliver_item(
-                ctx, row, item, southbound.get(item_id, []), [delivered.get(c) or _product_id(items, c) for c in children.get(item_id, [])]
+                ctx,
+                row,
+                item,
+                southbound.get(item_id, []),
+                [delivered.get(c) or _product_id(items, c) for c in children.get(item_id, [])],
             )
     changed = {i: s for i, s in new_states.items() if s != states[i]}
     if not changed and row.status == rules.aggregate_state(new_states.values()):
@@ -71,7 +75,12 @@ def settle_items(ctx: Context, row: ProductOrderRow) -> None:
         failed = [i for i, s in new_states.items() if s == rules.FAILED]
         milestones.append(
             extensions.milestone(
-                row.id, "fallout", ctx.now, f"{len(failed)} item(s) failed in fulfilment", item_ids=failed, status="open"
+                row.id,
+                "fallout",
+                ctx.now,
+                f"{len(failed)} item(s) failed in fulfilment",
+                item_ids=failed,
+                status="open",
             )
         )
     if delivered:
@@ -97,7 +106,7 @@ def settle_items(ctx: Context, row: ProductOrderRow) -> None:
 def _product_id(items: Sequence[Doc], item_id: str) -> str | None:
     for item in items:
         if str(item.get("id")) == item_id:
-            product = item.get("product") if isinstance(item.get("product"), dict) else {}
+            product = rules.sub(item, "product")
             return str(product["id"]) if product.get("id") else None
     return None
 
@@ -165,7 +174,7 @@ def deliver_item(
 ) -> str | None:
     """Deliver Customer Order: record what one completed item changed in the customer's inventory."""
     action = item.get("action")
-    product = item.get("product") if isinstance(item.get("product"), dict) else {}
+    product = rules.sub(item, "product")
     order_ref = _order_ref(ctx, row, item)
     account = _account_of(row, item)
     if action == "add":
@@ -204,7 +213,7 @@ def _create_product(
     order_ref: Doc,
     account: Doc | None,
 ) -> str:
-    offering = item.get("productOffering") if isinstance(item.get("productOffering"), dict) else {}
+    offering = rules.sub(item, "productOffering")
     offering_doc = catalog.get_offering(ctx, str(offering["id"])) if offering.get("id") else None
     new: Doc = {
         "name": product.get("name") or offering.get("name") or (offering_doc or {}).get("name") or "product",
@@ -250,7 +259,7 @@ def verify_delivery(ctx: Context, row: ProductOrderRow) -> list[str]:
     for item in rules.iter_items(row.doc.get("productOrderItem")):
         if item.get("state") != rules.COMPLETED or item.get("action") == "noChange":
             continue
-        product = item.get("product") if isinstance(item.get("product"), dict) else {}
+        product = rules.sub(item, "product")
         found = inventory.get_product(ctx, str(product.get("id"))) if product.get("id") else None
         expected = "terminated" if item.get("action") == "delete" else None
         if found is None:

@@ -56,7 +56,10 @@ def investigate_fallout(ctx: Context, kind: str, details: Doc) -> str:
                 for e in item.get("errorMessage") or []
                 if isinstance(e, dict) and (e.get("message") or e.get("reason"))
             ]
-            found.append(f"service order item {item.get('id')} {item.get('state')}" + (f": {'; '.join(messages)}" if messages else ""))
+            found.append(
+                f"service order item {item.get('id')} {item.get('state')}"
+                + (f": {'; '.join(messages)}" if messages else "")
+            )
     for note in details.get("note") or []:
         if isinstance(note, dict) and note.get("text"):
             found.append(str(note["text"]))
@@ -157,7 +160,9 @@ def _check_resolvable(row: ProductOrderRow) -> None:
 
 
 @process("1.3.3.12.1.3")
-def retry_fallout(ctx: Context, order_id: str, item_ids: Sequence[str] | None, *, note: str | None = None) -> ProductOrderRow:
+def retry_fallout(
+    ctx: Context, order_id: str, item_ids: Sequence[str] | None, *, note: str | None = None
+) -> ProductOrderRow:
     """Resolve Customer Order Fallout by a retry: new service orders for the failed items."""
     from openbss.ordering.completion import settle_items
     from openbss.ordering.fulfilment import SEND_TASK, TO_SEND

@@ -38,7 +38,7 @@ from openbss.ordering.orders import change_order
 from openbss.ordering.parties import customer_ref
 from openbss.ordering.policy import current_policy
 from openbss.oss.client import OssError, ServiceOrderClient
-from openbss.oss.listener import poll_service_order, subscribe_listener
+from openbss.oss.listener import poll_service_order, register_service_order_handler, subscribe_listener
 from openbss.tmf.context import Context
 from openbss.tmf.resource import Doc
 
@@ -51,7 +51,9 @@ TO_SEND: Final = "toSend"
 SEND_FAILED: Final = "sendFailed"
 SB_FAILED: Final = frozenset({"failed", "rejected", "partial", SEND_FAILED})
 SB_FINAL: Final = SB_FAILED | {"completed", "cancelled"}
-SB_OPEN: Final = frozenset({"acknowledged", "pending", "held", "inProgress", "assessingCancellation", "pendingCancellation"})
+SB_OPEN: Final = frozenset(
+    {"acknowledged", "pending", "held", "inProgress", "assessingCancellation", "pendingCancellation"}
+)
 _RANK: Final = {TO_SEND: 0, "acknowledged": 1, "pending": 2, "held": 2, "inProgress": 3}
 
 
@@ -71,7 +73,7 @@ def _offering_of(ctx: Context, item: Doc) -> str | None:
     offering = item.get("productOffering")
     if isinstance(offering, dict) and offering.get("id"):
         return str(offering["id"])
-    product = item.get("product") if isinstance(item.get("product"), dict) else {}
+    product = rules.sub(item, "product")
     if product.get("id"):
         owned = inventory.get_product(ctx, str(product["id"]))
         ref = (owned or {}).get("productOffering")
@@ -81,7 +83,7 @@ def _offering_of(ctx: Context, item: Doc) -> str | None:
 
 
 def _service_characteristics(item: Doc) -> list[Doc]:
-    product = item.get("product") if isinstance(item.get("product"), dict) else {}
+    product = rules.sub(item, "product")
     out = []
     for entry in product.get("productCharacteristic") or []:
         if isinstance(entry, dict) and entry.get("name"):
@@ -96,7 +98,7 @@ def decompose(ctx: Context, order: Doc, item: Doc) -> list[Doc]:
         return []
     offering_id = _offering_of(ctx, item)
     specs = catalog.service_specifications(ctx, offering_id) if offering_id else []
-    product = item.get("product") if isinstance(item.get("product"), dict) else {}
+    product = rules.sub(item, "product")
     existing: list[Doc] = []
     if action in ("modify", "delete") and product.get("id"):
         owned = inventory.get_product(ctx, str(product["id"])) or {}
@@ -157,7 +159,7 @@ def plan_delivery(ctx: Context, row: ProductOrderRow, doc: Doc) -> tuple[dict[st
         start = requested_start
     expected: dict[str, datetime] = {}
     for item in rules.iter_items(doc.get("productOrderItem")):
-        offering = item.get("productOffering") if isinstance(item.get("productOffering"), dict) else {}
+        offering = rules.sub(item, "productOffering")
         duration = policy.duration_for(str(item.get("action")), str(offering["id"]) if offering.get("id") else None)
         expected[str(item["id"])] = start + duration
     committed = rules.committed_date(
@@ -267,7 +269,9 @@ def apply_service_order(ctx: Context, sb: SouthboundOrderRow, service_order_doc:
     sb.updated_at = ctx.now
     ctx.session.flush()
     if state in SB_FAILED or (state == "cancelled" and sb.cancel_requested_at is None):
-        fallout.identify_fallout(ctx, sb, kind="rejected" if state == "rejected" else "failed", details=service_order_doc)
+        fallout.identify_fallout(
+            ctx, sb, kind="rejected" if state == "rejected" else "failed", details=service_order_doc
+        )
     elif state == "completed" and sb.failure_kind == "timeout":
         fallout.resolve_open_fallout(ctx, sb.order_id, [sb.item_id], resolution="completedLate", by="oss")
     return True
@@ -275,7 +279,7 @@ def apply_service_order(ctx: Context, sb: SouthboundOrderRow, service_order_doc:
 
 def on_service_order_event(ctx: Context, event: Doc) -> None:
     """Handler of TMF641 events (registered with the oss listener): update the order the event is about."""
-    payload = event.get("event") if isinstance(event.get("event"), dict) else {}
+    payload = rules.sub(event, "event")
     service_order_doc = payload.get("serviceOrder")
     if isinstance(service_order_doc, dict):
         sb = _southbound_for(ctx, service_order_doc)
@@ -349,7 +353,9 @@ def children_of(doc: Doc) -> dict[str, list[str]]:
     def walk(items: Any) -> None:
         for item in items or []:
             if isinstance(item, dict):
-                out[str(item.get("id"))] = [str(c.get("id")) for c in item.get("productOrderItem") or [] if isinstance(c, dict)]
+                out[str(item.get("id"))] = [
+                    str(c.get("id")) for c in item.get("productOrderItem") or [] if isinstance(c, dict)
+                ]
                 walk(item.get("productOrderItem"))
 
     walk(doc.get("productOrderItem"))
@@ -504,7 +510,10 @@ def check_deadlines(database: Database, settings: Settings, now: datetime, *, li
             sb = repository.southbound(session, southbound_id, for_update=True)
             assert sb is not None
             fallout.identify_fallout(
-                ctx, sb, kind="timeout", details={"message": f"no final answer from the OSS by {isoformat(sb.deadline or now)}"}
+                ctx,
+                sb,
+                kind="timeout",
+                details={"message": f"no final answer from the OSS by {isoformat(sb.deadline or now)}"},
             )
             if row is not None:
                 monitor_order(ctx, row)
@@ -514,3 +523,6 @@ def check_deadlines(database: Database, settings: Settings, now: datetime, *, li
 
 def deadline_after(now: datetime, timeout: timedelta, expected: datetime | None) -> datetime:
     return max(expected or now, now) + timeout
+
+
+register_service_order_handler(on_service_order_event)

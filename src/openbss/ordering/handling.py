@@ -34,7 +34,9 @@ def process_order(ctx: Context, order_id: str) -> ProductOrderRow | None:
     if row.status not in DECIDABLE:
         ctx.session.flush()
         return row
-    verdict = validate_order(ctx, row.doc, review=row.status != rules.HELD or not _released(row), paid=row.paid_at is not None)
+    verdict = validate_order(
+        ctx, row.doc, review=row.status != rules.HELD or not _released(row), paid=row.paid_at is not None
+    )
     apply_verdict(ctx, row, verdict)
     return row
 
@@ -98,9 +100,7 @@ def _priced(verdict: Verdict) -> dict[str, object]:
 def _error(row: ProductOrderRow, problem: FieldProblem, status: str) -> dict[str, object]:
     from openbss.core.clock import now
 
-    return extensions.error_message(
-        row.id, problem.rule, problem.field, problem.message, now(), status=status, reference=problem.field
-    )
+    return extensions.error_message(row.id, problem.rule, problem.field, problem.message, now(), status=status)
 
 
 def _decidable(row: ProductOrderRow, states: frozenset[str], what: str) -> None:
@@ -157,7 +157,10 @@ def record_order_payment(ctx: Context, order_id: str, payment_ref: str) -> Produ
     repository.add_payment(
         ctx.session,
         OrderPaymentRow(
-            order_id=row.id, payment_ref=payment_ref.strip(), recorded_at=ctx.now, recorded_by=ctx.principal.subject[:120]
+            order_id=row.id,
+            payment_ref=payment_ref.strip(),
+            recorded_at=ctx.now,
+            recorded_by=ctx.principal.subject[:120],
         ),
     )
     row.paid_at = ctx.now
@@ -167,7 +170,9 @@ def record_order_payment(ctx: Context, order_id: str, payment_ref: str) -> Produ
         ctx,
         row,
         values={"payment": payments},
-        milestones=[extensions.milestone(row.id, "paymentReceived", ctx.now, f"payment {payment_ref.strip()} received")],
+        milestones=[
+            extensions.milestone(row.id, "paymentReceived", ctx.now, f"payment {payment_ref.strip()} received")
+        ],
     )
     if row.status == rules.PENDING:
         verdict = validate_order(ctx, row.doc, review=False, paid=True)

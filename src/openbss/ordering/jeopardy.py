@@ -61,7 +61,7 @@ def candidates(ctx: Context, now: datetime, levels: list[rules.JeopardyLevel]) -
         ProductOrderRow.committed_date <= horizon,
         ProductOrderRow.jeopardy_level < top,
     )
-    return [(r[0], r[1], int(r[2] or 0)) for r in ctx.session.execute(stmt).all()]
+    return [(r[0], r[1], int(r[2] or 0)) for r in ctx.session.execute(stmt).all() if r[1] is not None]
 
 
 @process("1.3.3.3")
@@ -118,7 +118,9 @@ def raise_jeopardy(ctx: Context, order_id: str, level: rules.JeopardyLevel, now:
                 ),
             )
         },
-        milestones=[extensions.milestone(row.id, f"jeopardy.{level.name}", now, message, item_ids=items, status="open")],
+        milestones=[
+            extensions.milestone(row.id, f"jeopardy.{level.name}", now, message, item_ids=items, status="open")
+        ],
     )
     engine.emit(ctx, PRODUCT_ORDER, "InformationRequired", row, {"fieldPath": "jeopardyAlert"})
     engine.emit(ctx, PRODUCT_ORDER, "StateChange", row)

@@ -96,7 +96,8 @@ def _total(totals: Sequence[Doc], kind: str) -> tuple[Decimal, str | None] | Non
     for entry in totals:
         if not isinstance(entry, dict) or entry.get("priceType") != kind:
             continue
-        price = entry.get("price") if isinstance(entry.get("price"), dict) else {}
+        price = entry.get("price")
+        price = price if isinstance(price, dict) else {}
         value = amount(price.get("taxIncludedAmount")) or amount(price.get("dutyFreeAmount"))
         if value is None:
             continue

@@ -166,7 +166,7 @@ def _facts(ctx: Context, params: ReportParams) -> list[OrderFacts]:
             id=r[0],
             status=str(r[1]),
             channel=r[2],
-            order_date=r[3],
+            order_date=r[3] or ctx.now,
             completion_date=r[4],
             issued=r[5] is not None,
             fallout=bool(r[6]),

@@ -59,8 +59,8 @@ def _item_values(order_id: str, doc: Doc) -> dict[str, dict[str, Any]]:
         for item in items or []:
             if not isinstance(item, dict):
                 continue
-            offering = item.get("productOffering") if isinstance(item.get("productOffering"), dict) else {}
-            product = item.get("product") if isinstance(item.get("product"), dict) else {}
+            offering = rules.sub(item, "productOffering")
+            product = rules.sub(item, "product")
             item_id = str(item.get("id"))[:64]
             values[item_id] = {
                 "order_id": order_id,
@@ -229,7 +229,9 @@ def fallout_of_order(session: Session, order_id: str, *, open_only: bool = False
     return list(session.execute(stmt.order_by(OrderFalloutRow.id)).scalars())
 
 
-def open_fallout_detected_before(session: Session, before: datetime, max_level: int, limit: int) -> list[OrderFalloutRow]:
+def open_fallout_detected_before(
+    session: Session, before: datetime, max_level: int, limit: int
+) -> list[OrderFalloutRow]:
     stmt = (
         select(OrderFalloutRow)
         .where(

@@ -124,7 +124,10 @@ class ProductOrderHooks(NoHooks):
             before = {str(i.get("id")): i.get("state") for i in rules.iter_items(old.get("productOrderItem"))}
             new["productOrderItem"] = rules.with_item_states(
                 new["productOrderItem"],
-                {i["id"]: before.get(str(i["id"])) or rules.ACKNOWLEDGED for i in rules.iter_items(new["productOrderItem"])},
+                {
+                    i["id"]: before.get(str(i["id"])) or rules.ACKNOWLEDGED
+                    for i in rules.iter_items(new["productOrderItem"])
+                },
             )
             # the content changed before the order was issued: validate it again
             assert isinstance(row, ProductOrderRow)

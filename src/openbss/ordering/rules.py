@@ -199,8 +199,11 @@ def change_problems(state: str, old: Doc, new: Doc) -> list[FieldProblem]:
                 else "until the order is completed, cancelled or rejected"
             )
             problems.append(
-                FieldProblem(key, "order.changeNotAllowed", f"'{key}' cannot change while the order is {state}; "
-                             f"it may change {when}")
+                FieldProblem(
+                    key,
+                    "order.changeNotAllowed",
+                    f"'{key}' cannot change while the order is {state}; it may change {when}",
+                )
             )
     if "note" in allowed:
         problems += _note_problems(old.get("note"), new.get("note"))
@@ -212,9 +215,7 @@ def _note_problems(old: Any, new: Any) -> list[FieldProblem]:
     after = list(new or [])
     if len(after) < len(before) or not all(patching.json_equal(a, b) for a, b in zip(before, after, strict=False)):
         return [
-            FieldProblem(
-                "note", "note.appendOnly", "notes are only added: keep the existing notes and append new ones"
-            )
+            FieldProblem("note", "note.appendOnly", "notes are only added: keep the existing notes and append new ones")
         ]
     return []
 
@@ -266,7 +267,9 @@ def structure_problems(doc: Doc) -> list[FieldProblem]:
             )
         if item_id in seen:
             problems.append(
-                FieldProblem(f"{path}.id", "item.duplicateId", f"item id '{item_id}' is already used by {seen[item_id]}")
+                FieldProblem(
+                    f"{path}.id", "item.duplicateId", f"item id '{item_id}' is already used by {seen[item_id]}"
+                )
             )
         else:
             seen[item_id] = path
@@ -282,9 +285,7 @@ def structure_problems(doc: Doc) -> list[FieldProblem]:
             elif str(target) == str(item.get("id")):
                 problems.append(FieldProblem(field, "item.relationship", "an item cannot be related to itself"))
             elif str(target) not in seen:
-                problems.append(
-                    FieldProblem(field, "item.relationship", f"there is no item '{target}' in this order")
-                )
+                problems.append(FieldProblem(field, "item.relationship", f"there is no item '{target}' in this order"))
     return problems
 
 
@@ -294,7 +295,7 @@ def item_content_problems(doc: Doc) -> list[FieldProblem]:
     for path, item in iter_items_with_path(doc.get("productOrderItem"), "productOrderItem"):
         action = item.get("action")
         offering = item.get("productOffering")
-        product = item.get("product") if isinstance(item.get("product"), dict) else {}
+        product = sub(item, "product")
         if action == "add":
             if not (isinstance(offering, dict) and offering.get("id")):
                 problems.append(
@@ -401,3 +402,9 @@ def with_item_states(items: Any, states: Mapping[str, str]) -> list[Doc]:
 def item_states(items: Any) -> dict[str, str]:
     """Each item's state by item id (nested items too)."""
     return {str(i.get("id")): str(i.get("state") or ACKNOWLEDGED) for i in iter_items(items)}
+
+
+def sub(doc: Any, key: str) -> Doc:
+    """``doc[key]`` when it is an object, else an empty one (reading optional TMF structures)."""
+    value = doc.get(key) if isinstance(doc, dict) else None
+    return value if isinstance(value, dict) else {}

@@ -206,9 +206,9 @@ def _check_items(ctx: Context, verdict: Verdict, customer: CustomerInfo | None) 
     channels = _channel_ids(doc)
     for path, item in rules.iter_items_with_path(doc.get("productOrderItem"), "productOrderItem"):
         action = item.get("action")
-        product = item.get("product") if isinstance(item.get("product"), dict) else {}
+        product = rules.sub(item, "product")
         characteristics = [c for c in product.get("productCharacteristic") or [] if isinstance(c, dict)]
-        offering = item.get("productOffering") if isinstance(item.get("productOffering"), dict) else {}
+        offering = rules.sub(item, "productOffering")
         offering_id = str(offering["id"]) if offering.get("id") else None
         if action == "add" and offering_id:
             problems = catalog.check_orderable(
@@ -258,7 +258,7 @@ def _check_owned_product(
         verdict.problems.append(
             FieldProblem(f"{path}.product.id", "product.ended", f"product {product_id} is {owned.get('status')}")
         )
-    offering = owned.get("productOffering") if isinstance(owned.get("productOffering"), dict) else {}
+    offering = rules.sub(owned, "productOffering")
     if item.get("action") == "modify" and characteristics and offering.get("id"):
         verdict.problems += catalog.check_characteristics(
             ctx, str(offering["id"]), characteristics, f"{path}.product.productCharacteristic"
@@ -344,15 +344,15 @@ def _hold_rules(
     def above(limit: Decimal | None, total: tuple[Decimal, str | None] | None, what: str, path: str) -> None:
         if limit is not None and total is not None and total[0] > limit:
             reasons.append(
-                FieldProblem(path, "policy.review.amount", f"{what} {total[0]} {total[1] or ''} exceeds {limit}".strip())
+                FieldProblem(
+                    path, "policy.review.amount", f"{what} {total[0]} {total[1] or ''} exceeds {limit}".strip()
+                )
             )
 
     above(hold.oneTimeTotalAbove, one_time_total(totals), "the one-time total", "orderTotalPrice")
     above(hold.recurringTotalAbove, recurring_total(totals), "the recurring total", "orderTotalPrice")
     if hold.itemCountAbove is not None and len(items) > hold.itemCountAbove:
-        reasons.append(
-            FieldProblem("productOrderItem", "policy.review.items", f"{len(items)} items need a review")
-        )
+        reasons.append(FieldProblem("productOrderItem", "policy.review.items", f"{len(items)} items need a review"))
     if hold.channels and set(channels) & set(hold.channels):
         reasons.append(FieldProblem("channel", "policy.review.channel", "orders from this channel are reviewed"))
     offerings = {str((i.get("productOffering") or {}).get("id")) for i in items}
@@ -386,5 +386,3 @@ def _credit_checks(ctx: Context, verdict: Verdict, customer: CustomerInfo | None
             verdict.review.append(
                 FieldProblem("billingAccount", "credit.review", decision.reason or "the credit check asks for a review")
             )
-
-
