@@ -12,7 +12,7 @@ from order_helpers import Shop
 from openbss.core.db import Database
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "oss"))
-from oss_simulator_fixture import openbss_server, oss_settings, oss_simulator  # noqa: E402
+from oss_simulator_fixture import openbss_server, oss_settings, oss_simulator
 
 __all__ = ["openbss_server", "oss_settings", "oss_simulator"]
 

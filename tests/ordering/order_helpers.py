@@ -210,6 +210,12 @@ class Shop:
         body: Doc = response.json()
         return body
 
+    def auth_as(self, role: str, party: str | None = None) -> dict[str, str]:
+        from openbss.core.security import create_token
+
+        token = create_token(get_settings(), role=role, subject=f"test-{role}", party_id=party)
+        return {"Authorization": f"Bearer {token}"}
+
     def post(self, path: str, body: Doc | None = None) -> Any:
         return self.client.post(path, headers=self.headers, json=body or {})
 

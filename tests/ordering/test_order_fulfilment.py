@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from order_helpers import INVENTORY, Shop, item_states
+from order_helpers import Shop, item_states
 
 from openbss.oss.simulator_thread import RunningSimulator
 

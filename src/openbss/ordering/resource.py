@@ -121,6 +121,10 @@ class ProductOrderHooks(NoHooks):
             problems += rules.structure_problems(new)
         _raise(problems)
         if any(new.get(k) != old.get(k) for k in rules.ORDER_CONTENT):
+            if new.get("productOrderItem") != old.get("productOrderItem") and new.get("orderTotalPrice") == old.get(
+                "orderTotalPrice"
+            ):
+                new.pop("orderTotalPrice", None)  # the items changed: the total is computed again
             before = {str(i.get("id")): i.get("state") for i in rules.iter_items(old.get("productOrderItem"))}
             new["productOrderItem"] = rules.with_item_states(
                 new["productOrderItem"],
