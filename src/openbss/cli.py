@@ -201,6 +201,39 @@ def etom_coverage(
     )
 
 
+# --- customer orders --------------------------------------------------------------------------------
+
+orders_app = typer.Typer(help="Customer order handling (TMF622): reports and the jeopardy sweep.", no_args_is_help=True)
+app.add_typer(orders_app, name="orders")
+
+
+@orders_app.command("report")
+def orders_report(
+    database: DatabaseOption = None,
+    since: Annotated[str | None, typer.Option("--from", help="orders placed at or after (2025-03-01)")] = None,
+    until: Annotated[str | None, typer.Option("--to", help="orders placed before")] = None,
+    period: Annotated[str, typer.Option(help="day, week or month")] = "day",
+    group_by: Annotated[str, typer.Option(help="any of period,offering,channel")] = "period,offering,channel",
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+) -> None:
+    """Order counts, cycle times, fallout and jeopardy rates per period, offering and channel."""
+    from openbss.ordering.cli import run_report
+
+    raise typer.Exit(
+        run_report(
+            _open(database), console, since=since, until=until, period=period, group_by=group_by, as_json=as_json
+        )
+    )
+
+
+@orders_app.command("jeopardy-sweep")
+def orders_jeopardy_sweep(database: DatabaseOption = None) -> None:
+    """Run the jeopardy sweep now (it also runs as the periodic job ordering.jeopardy_sweep)."""
+    from openbss.ordering.cli import run_sweep
+
+    raise typer.Exit(run_sweep(_open(database), console))
+
+
 # --- demo data and benchmarks ------------------------------------------------------------------------
 
 bench_app = typer.Typer(help="Benchmarks that print throughput and latency figures.", no_args_is_help=True)
