@@ -141,16 +141,26 @@ def _expand(ctx: Context, refs: Sequence[Any], depth: int = 0) -> list[Doc]:
 
 
 def price_item(
-    ctx: Context, offering_id: str, *, quantity: int, characteristics: Sequence[Doc], at: datetime
+    ctx: Context,
+    offering_id: str,
+    *,
+    quantity: int,
+    characteristics: Sequence[Doc],
+    at: datetime,
+    bundle_offering_id: str | None = None,
 ) -> list[Doc]:
     """The ``itemPrice`` list (TMF622/TMF663) of ``quantity`` of this offering at ``at``.
 
     The offering's prices that are Active or Launched, valid at ``at`` and
     whose ``prodSpecCharValueUse`` conditions hold for the item's
     characteristics (defaults filled in) count; see
-    :func:`openbss.catalog.pricing.item_prices` for the shape. A bundle's
-    item carries the bundle's own prices; its parts are priced on their own
-    items. Raises NotFound for an unknown offering.
+    :func:`openbss.catalog.pricing.item_prices` for the shape.
+
+    Each item is priced on its own: a bundle's item carries the bundle's own
+    prices, and its bundled offerings are priced on their own items. Pass
+    ``bundle_offering_id`` when pricing such a bundled item: the bundle's
+    discounts that name this offering's prices (``popRelationship``) then
+    apply to it as well. Raises NotFound for an unknown offering.
     """
     if quantity < 1:
         raise ValidationFailed.from_problems([FieldProblem("quantity", "quantity.min", "must be at least 1")])
@@ -158,14 +168,27 @@ def price_item(
     if offering is None:
         raise NotFound(f"no ProductOffering with id '{offering_id}'", field="productOffering.id", rule="exists")
     values = rules.effective_characteristics(_rules_for(ctx, offering, at), list(characteristics))
-    pops = [
-        pop
-        for pop in _expand(ctx, offering.get("productOfferingPrice") or [])
-        if pricing.applicable(pop, at=at, values=values, released=rules.IN_USE)
-    ]
+    refs = list(offering.get("productOfferingPrice") or [])
+    own = {str(r.get("id")) for r in refs if isinstance(r, dict)}
+    pops = _expand(ctx, refs)
+    if bundle_offering_id is not None:
+        pops += _bundle_discounts(ctx, bundle_offering_id, exclude=own)
+    pops = [pop for pop in pops if pricing.applicable(pop, at=at, values=values, released=rules.IN_USE)]
     return pricing.item_prices(
         pops, quantity=quantity, href_of=lambda pop_id: engine.href(ctx, PRODUCT_OFFERING_PRICE, pop_id)
     )
+
+
+def _bundle_discounts(ctx: Context, bundle_id: str, exclude: set[str]) -> list[Doc]:
+    """The discounts of a bundle that name the prices they alter (they may alter a bundled item's)."""
+    bundle = repository.get_doc(ctx.session, "productOffering", bundle_id)
+    if bundle is None or bundle.get("isBundle") is not True:
+        raise NotFound(f"no bundle ProductOffering with id '{bundle_id}'", field="bundleOffering.id", rule="exists")
+    return [
+        pop
+        for pop in _expand(ctx, bundle.get("productOfferingPrice") or [])
+        if pop.get("priceType") == pricing.DISCOUNT and pop.get("popRelationship") and pop["id"] not in exclude
+    ]
 
 
 def total_prices(item_prices: Sequence[Doc]) -> list[Doc]:
