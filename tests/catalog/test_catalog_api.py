@@ -352,3 +352,21 @@ def test_offerings_filter_by_specification_channel_and_status(
     assert [o["name"] for o in by_channel] == ["shop"]
     in_design = client.get(f"{BASE}/productOffering", params={"lifecycleStatus": "In design"}, headers=agent)
     assert len(in_design.json()) == 2
+
+
+def test_a_launched_offering_keeps_its_retired_prices_but_adds_only_released_ones(
+    client: TestClient, admin: Headers
+) -> None:
+    old = monthly_price(client, admin, lifecycleStatus="Launched")
+    offering = post(
+        client,
+        admin,
+        "productOffering",
+        {"name": "o", "productOfferingPrice": [ref(old)], "lifecycleStatus": "Launched"},
+    )
+    assert patch(client, admin, "productOfferingPrice", old["id"], {"lifecycleStatus": "Retired"}).status_code == 200
+    assert patch(client, admin, "productOffering", offering["id"], {"description": "still sold"}).status_code == 200
+    draft = monthly_price(client, admin, "30.00")
+    response = patch(client, admin, "productOffering", offering["id"], {"productOfferingPrice": [ref(old), ref(draft)]})
+    assert response.status_code == 400
+    assert problems(response) == [("productOfferingPrice[1].id", "catalog.notReleased")]

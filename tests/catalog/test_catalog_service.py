@@ -11,7 +11,7 @@ import pytest
 from catalog_helpers import BASE, Headers, monthly_price, patch, post, ref
 from fastapi.testclient import TestClient
 
-from openbss.catalog import service
+from openbss.catalog import pricing, repository, service
 from openbss.catalog.demo import load_demo_catalog
 from openbss.core.db import Database
 from openbss.core.errors import NotFound, ValidationFailed
@@ -194,6 +194,7 @@ def test_price_of_fibre_500_with_a_technician(ctx: Context) -> None:
     assert discount["applicationDuration"] == 3
     assert discount["price"]["percentage"] == D(50)
     assert discount["price"]["dutyFreeAmount"] == {"unit": "EUR", "value": D("-20.00")}
+    assert discount["price"]["taxIncludedAmount"] == {"unit": "EUR", "value": D("-24.00")}  # from the rounded -20.00
     assert install["priceType"] == "oneTime" and "priceAlteration" not in install
     totals = service.total_prices(prices)
     assert [(t["priceType"], t["price"]["taxIncludedAmount"]["value"]) for t in totals] == [
@@ -270,3 +271,11 @@ def test_a_price_change_takes_effect_on_its_date(client: TestClient, admin: Head
         )
     assert values(before) == [("demo-pop-tv-monthly", D("9.99"))]
     assert values(after) == [(new["id"], D("11.99"))]
+
+
+def test_the_demo_data_price_rates_usage_as_documented(ctx: Context) -> None:
+    pop = repository.get_doc(ctx.session, "productOfferingPrice", "demo-pop-mobile-data")
+    assert pop is not None
+    tiers, included = pricing.tiers_of(pop), D(pop["includedQuantity"]["amount"])
+    assert pricing.rate_usage(D(35), tiers=tiers, mode=pop["tierMode"], included=included).amount == D("45.00")
+    assert pricing.rate_usage(D(35), tiers=tiers, mode="volume", included=included).amount == D("25.00")
