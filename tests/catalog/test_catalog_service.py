@@ -13,11 +13,14 @@ from fastapi.testclient import TestClient
 
 from openbss.catalog import pricing, repository, service
 from openbss.catalog.demo import load_demo_catalog
+from openbss.catalog.resource import PRODUCT_OFFERING
 from openbss.core.db import Database
 from openbss.core.errors import NotFound, ValidationFailed
 from openbss.core.security import Principal
 from openbss.core.settings import get_settings
+from openbss.tmf import service as engine
 from openbss.tmf.context import Context
+from openbss.tmf.patch import MERGE_PATCH
 
 AT = datetime(2026, 3, 1, tzinfo=UTC)
 D = Decimal
@@ -279,3 +282,19 @@ def test_the_demo_data_price_rates_usage_as_documented(ctx: Context) -> None:
     tiers, included = pricing.tiers_of(pop), D(pop["includedQuantity"]["amount"])
     assert pricing.rate_usage(D(35), tiers=tiers, mode=pop["tierMode"], included=included).amount == D("45.00")
     assert pricing.rate_usage(D(35), tiers=tiers, mode="volume", included=included).amount == D("25.00")
+
+
+def test_catalog_reads_are_remembered_only_within_a_transaction_and_until_a_catalog_write(
+    client: TestClient, admin: Headers, demo: Database
+) -> None:
+    with demo.session(write=True) as session:
+        ctx = Context(session=session, principal=Principal(subject="a", role="admin"), settings=get_settings())
+        assert len(service.price_item(ctx, "demo-po-tv", quantity=1, characteristics=[], at=AT)) == 1
+        engine.update(ctx, PRODUCT_OFFERING, "demo-po-tv", MERGE_PATCH, {"productOfferingPrice": []}, None)
+        assert service.price_item(ctx, "demo-po-tv", quantity=1, characteristics=[], at=AT) == []
+    with demo.session() as session:
+        ctx = Context(session=session, principal=Principal(subject="a", role="agent"), settings=get_settings())
+        assert (service.get_offering(ctx, "demo-po-tv") or {})["name"] == "TV add-on"
+        session.commit()  # the next read is a new transaction
+        assert patch(client, admin, "productOffering", "demo-po-tv", {"name": "TV"}).status_code == 200
+        assert (service.get_offering(ctx, "demo-po-tv") or {})["name"] == "TV"

@@ -123,7 +123,11 @@ class CatalogEntryHooks(NoHooks):
             self._check_not_used_by_released(ctx, row.id, status)
         new["lastUpdate"] = isoformat(ctx.now)
 
+    def after_write(self, ctx: Context, row: ResourceRow, old: Doc | None) -> None:
+        repository.forget_cached(ctx.session)
+
     def before_delete(self, ctx: Context, row: ResourceRow) -> None:
+        repository.forget_cached(ctx.session)
         status = row.doc.get("lifecycleStatus")
         if status not in rules.DELETABLE:
             raise Conflict(
