@@ -94,8 +94,8 @@ class CatalogEntryHooks(NoHooks):
         """Shape and reference problems of ``doc`` (only of the ``changed`` attributes where it matters)."""
         return rules.period_problems(doc.get("validFor"), "validFor")
 
-    def release_problems(self, ctx: Context, doc: Doc) -> list[FieldProblem]:
-        """What keeps ``doc`` from being Active or Launched."""
+    def release_problems(self, ctx: Context, doc: Doc, old: Doc | None) -> list[FieldProblem]:
+        """What keeps ``doc`` from being Active or Launched (``old``: the entry before this change)."""
         return []
 
     # -- hooks ----------------------------------------------------------------------------------------
@@ -104,7 +104,7 @@ class CatalogEntryHooks(NoHooks):
         doc["lastUpdate"] = isoformat(ctx.now)
         _raise(self.problems(ctx, doc, None, set(doc)))
         if doc.get("lifecycleStatus") in rules.IN_USE:
-            _raise(self.release_problems(ctx, doc))
+            _raise(self.release_problems(ctx, doc, None))
 
     def before_update(self, ctx: Context, row: ResourceRow, old: Doc, new: Doc) -> None:
         changed = _changed(old, new)
@@ -114,7 +114,7 @@ class CatalogEntryHooks(NoHooks):
         _raise(self.problems(ctx, new, row.id, changed))
         status = new.get("lifecycleStatus")
         if status in rules.IN_USE and (old.get("lifecycleStatus") not in rules.IN_USE or changed - {"lastUpdate"}):
-            _raise(self.release_problems(ctx, new))
+            _raise(self.release_problems(ctx, new, old))
         if (
             status in (rules.RETIRED, rules.OBSOLETE)
             and old.get("lifecycleStatus") != status
@@ -123,7 +123,11 @@ class CatalogEntryHooks(NoHooks):
             self._check_not_used_by_released(ctx, row.id, status)
         new["lastUpdate"] = isoformat(ctx.now)
 
+    def after_write(self, ctx: Context, row: ResourceRow, old: Doc | None) -> None:
+        repository.forget_cached(ctx.session)
+
     def before_delete(self, ctx: Context, row: ResourceRow) -> None:
+        repository.forget_cached(ctx.session)
         status = row.doc.get("lifecycleStatus")
         if status not in rules.DELETABLE:
             raise Conflict(
@@ -289,7 +293,7 @@ class SpecificationHooks(CatalogEntryHooks):
             )
         return problems
 
-    def release_problems(self, ctx: Context, doc: Doc) -> list[FieldProblem]:
+    def release_problems(self, ctx: Context, doc: Doc, old: Doc | None) -> list[FieldProblem]:
         parts = _ref_ids(doc.get("bundledProductSpecification"))
         return self._not_in_use(ctx, "productSpecification", parts, lambda i: f"bundledProductSpecification[{i}].id")
 
@@ -364,7 +368,7 @@ class OfferingHooks(CatalogEntryHooks):
             )
         ]
 
-    def release_problems(self, ctx: Context, doc: Doc) -> list[FieldProblem]:
+    def release_problems(self, ctx: Context, doc: Doc, old: Doc | None) -> list[FieldProblem]:
         problems: list[FieldProblem] = []
         spec_ref = doc.get("productSpecification")
         if isinstance(spec_ref, dict) and spec_ref.get("id"):
@@ -372,7 +376,19 @@ class OfferingHooks(CatalogEntryHooks):
                 ctx, "productSpecification", [(0, str(spec_ref["id"]))], lambda _: "productSpecification.id"
             )
         prices = _ref_ids(doc.get("productOfferingPrice"))
-        problems += self._not_in_use(ctx, "productOfferingPrice", prices, lambda i: f"productOfferingPrice[{i}].id")
+        # a released offering keeps the prices it had (a retired one simply stops applying);
+        # prices it newly lists must be in use
+        kept = (
+            {rid for _, rid in _ref_ids(old.get("productOfferingPrice"))}
+            if old is not None and old.get("lifecycleStatus") in rules.IN_USE
+            else set()
+        )
+        problems += self._not_in_use(
+            ctx,
+            "productOfferingPrice",
+            [(i, rid) for i, rid in prices if rid not in kept],
+            lambda i: f"productOfferingPrice[{i}].id",
+        )
         parts = _ref_ids(doc.get("bundledProductOffering"))
         problems += self._not_in_use(ctx, "productOffering", parts, lambda i: f"bundledProductOffering[{i}].id")
         pops = repository.docs_by_ids(ctx.session, "productOfferingPrice", [rid for _, rid in prices])
@@ -413,7 +429,7 @@ class PriceHooks(CatalogEntryHooks):
             )
         return problems
 
-    def release_problems(self, ctx: Context, doc: Doc) -> list[FieldProblem]:
+    def release_problems(self, ctx: Context, doc: Doc, old: Doc | None) -> list[FieldProblem]:
         problems = pricing.release_problems(doc)
         parts = _ref_ids(doc.get("bundledPopRelationship"))
         problems += self._not_in_use(ctx, "productOfferingPrice", parts, lambda i: f"bundledPopRelationship[{i}].id")

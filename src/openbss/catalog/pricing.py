@@ -377,9 +377,14 @@ def tax_rate(pop: Doc) -> Decimal:
 
 
 def _price(duty_free: Decimal, rate: Decimal, currency: str | None, *, exact: bool = False) -> Doc:
-    included = duty_free * (1 + rate / HUNDRED)
-    if not exact:
-        duty_free, included = round_money(duty_free, currency), round_money(included, currency)
+    """A TMF Price. A charge is rounded to the currency's minor unit, then its tax-included amount
+    is computed from the rounded amount and rounded; a rate (``exact``) keeps its own precision."""
+    if exact:
+        places = max(minor_unit(currency) if currency else 2, -int(duty_free.as_tuple().exponent))
+        included = (duty_free * (1 + rate / HUNDRED)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    else:
+        duty_free = round_money(duty_free, currency)
+        included = round_money(duty_free * (1 + rate / HUNDRED), currency)
     return {
         "taxRate": rate,
         "dutyFreeAmount": money(duty_free, currency),

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -345,6 +345,8 @@ def _value_entry_problems(entry: Doc, value_type: str | None, where: str) -> lis
     for key in ("value", "valueFrom", "valueTo"):
         if entry.get(key) is None:
             continue
+        if key != "value" and effective in ("integer", "number") and _number(entry[key]) is not None:
+            continue  # TMF620 declares range bounds as strings: "10" bounds a number too
         reason = value_type_problem(entry[key], effective)
         if reason:
             problems.append(FieldProblem(f"{where}.{key}", "characteristic.valueType", reason))
@@ -657,7 +659,6 @@ class SaleContext:
     at: datetime
     channel_ids: Sequence[str] = ()
     customer_category: str | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 def orderability_problems(offering: Doc, sale: SaleContext, field: str) -> list[FieldProblem]:
