@@ -21,7 +21,8 @@ def test_the_command_explains_itself() -> None:
     result = CliRunner().invoke(app, ["oss-simulator", "--help"], env={"COLUMNS": "200", "NO_COLOR": "1"})
 
     assert result.exit_code == 0
-    for option in ("--host", "--port", "--delay", "--failure-rate", "--reject-rate", "--seed", "--secret"):
+    options = ("--host", "--port", "--delay", "--start-delay", "--item-delay", "--cancel-delay", "--failure-rate")
+    for option in (*options, "--reject-rate", "--seed", "--secret"):
         assert option in result.output
     assert "TMF641" in result.output
     assert "simulatorOutcome" in result.output
@@ -47,6 +48,8 @@ def test_the_command_serves_a_simulator(tmp_path: Path) -> None:
         str(port),
         "--delay",
         "0.01",
+        "--item-delay",
+        "0.02",
         "--seed",
         "3",
         "--failure-rate",
@@ -66,7 +69,7 @@ def test_the_command_serves_a_simulator(tmp_path: Path) -> None:
             assert time.monotonic() < deadline, (tmp_path / "simulator.log").read_text()
             time.sleep(0.1)
         config = httpx.get(f"{url}/simulator/config").json()
-        assert (config["delay"], config["seed"], config["failureRate"]) == (0.01, 3, 1.0)
+        assert (config["delay"], config["itemDelay"], config["seed"], config["failureRate"]) == (0.01, 0.02, 3, 1.0)
         with ServiceOrderClient(f"{url}/tmf-api/serviceOrdering/v4", timeout=5) as client:
             order = client.create({"serviceOrderItem": [{"id": "1", "action": "add", "service": {}}]})
             while client.get(order["id"])["state"] not in ("failed", "completed"):
