@@ -92,6 +92,13 @@ def oss_simulator(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8641,
     delay: Annotated[float, typer.Option(min=0, help="seconds each step of an order takes (float)")] = 1.0,
+    start_delay: Annotated[
+        float | None, typer.Option(min=0, help="seconds from acknowledged to inProgress (else --delay)")
+    ] = None,
+    item_delay: Annotated[float | None, typer.Option(min=0, help="seconds each item takes (else --delay)")] = None,
+    cancel_delay: Annotated[
+        float | None, typer.Option(min=0, help="seconds each cancellation step takes (else --delay)")
+    ] = None,
     failure_rate: Annotated[float, typer.Option(min=0, max=1, help="chance that a service order item fails")] = 0.0,
     reject_rate: Annotated[float, typer.Option(min=0, max=1, help="chance that a whole order is rejected")] = 0.0,
     seed: Annotated[int | None, typer.Option(help="random seed: same seed and same orders, same outcomes")] = None,
@@ -115,6 +122,9 @@ def oss_simulator(
 
     config = SimulatorConfig(
         delay=delay,
+        start_delay=start_delay,
+        item_delay=item_delay,
+        cancel_delay=cancel_delay,
         failure_rate=failure_rate,
         reject_rate=reject_rate,
         seed=seed,

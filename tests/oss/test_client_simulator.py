@@ -478,3 +478,28 @@ def _raise_plain(url: str) -> OssError:
         except OssError as exc:
             return exc
     raise AssertionError("no error")
+
+
+def test_recent_events_status_and_reset(oss: ServiceOrderClient, oss_simulator: RunningSimulator) -> None:
+    created = oss.create(_order())
+    other = oss.create(_order(simulatorOutcome="hang"))
+    oss_simulator.wait_for_state(created["id"], "completed")
+
+    events = httpx.get(f"{oss_simulator.url}/simulator/events", params={"correlationId": created["id"]}).json()
+    assert [e["eventType"] for e in events] == [
+        "ServiceOrderCreateEvent",
+        "ServiceOrderStateChangeEvent",
+        "ServiceOrderAttributeValueChangeEvent",
+        "ServiceOrderStateChangeEvent",
+    ]
+    oss_simulator.wait_for_state(other["id"], "inProgress")
+    status = httpx.get(f"{oss_simulator.url}/simulator/status").json()
+    assert status["orders"] == {"completed": 1, "inProgress": 1}
+    assert status["events"]["published"] == 6
+
+    oss_simulator.reset()
+
+    assert oss.find() == []
+    assert httpx.get(f"{oss_simulator.url}/simulator/events").json() == []
+    with pytest.raises(OssError):
+        oss.get(other["id"])

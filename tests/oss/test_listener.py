@@ -239,7 +239,7 @@ def test_the_listener_needs_no_bearer_token_but_the_rest_of_the_api_still_does(c
 def test_the_simulator_drives_our_handlers_over_http(
     oss_settings: Settings, oss_simulator: RunningSimulator, db: Database, recorder: Recorder
 ) -> None:
-    with ServiceOrderClient(oss_settings.oss_url, timeout=oss_settings.oss_timeout_seconds) as oss:
+    with ServiceOrderClient.from_settings() as oss:
         subscription = subscribe_listener(oss)
         assert oss_simulator.simulator.hub.subscriptions[subscription].callback == listener_callback()
         created = oss.create({"serviceOrderItem": [{"id": "1", "action": "add", "service": {}}]})

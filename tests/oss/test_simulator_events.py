@@ -98,7 +98,7 @@ def test_cancellation_events_follow_the_tmf641_states(
     oss_simulator.wait_for_state(created["id"], "cancelled")
     event_recorder.wait_until(lambda: len(event_recorder.events()) == 8)
 
-    assert _summary(event_recorder.events()) == [
+    assert _summary(event_recorder.events(created["id"])) == [
         ("ServiceOrderCreateEvent", "acknowledged"),
         ("ServiceOrderStateChangeEvent", "inProgress"),
         ("CancelServiceOrderCreateEvent", "accepted"),

@@ -30,6 +30,7 @@ import httpx
 
 from openbss import __version__
 from openbss.core import jsoncodec
+from openbss.core.settings import Settings, get_settings
 
 Doc = dict[str, Any]
 ErrorKind = Literal["unreachable", "timeout", "rejected", "server"]
@@ -114,6 +115,12 @@ class ServiceOrderClient:
             headers={"User-Agent": f"openbss/{__version__} (tmf641)", "Accept": "application/json", **(headers or {})},
             transport=transport,
         )
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> ServiceOrderClient:
+        """A client for ``OPENBSS_OSS_URL`` with ``OPENBSS_OSS_TIMEOUT_SECONDS``."""
+        settings = settings or get_settings()
+        return cls(settings.oss_url, timeout=settings.oss_timeout_seconds)
 
     def __enter__(self) -> ServiceOrderClient:
         return self

@@ -17,6 +17,7 @@ Control (not TMF)::
     POST      /simulator/serviceOrder/{id}/complete|fail            finish a hanging order
     POST      /simulator/serviceOrder/{id}/serviceOrderItem/{item}/complete|fail
     GET       /simulator/status                         order counts and delivery figures
+    GET       /simulator/events                         the last events published
     POST      /simulator/reset                          forget everything
 """
 
@@ -234,6 +235,13 @@ def create_simulator_app(config: SimulatorConfig | None = None) -> FastAPI:
                 "events": simulator.hub.stats.render(),
             }
         )
+
+    @app.get("/simulator/events", tags=["simulator"])
+    async def recent_events(request: Request) -> Response:
+        """The last 1,000 events published (to any subscriber or none), oldest first; ``?correlationId=`` filters."""
+        wanted = request.query_params.get("correlationId")
+        events = [e for e in simulator.hub.recent if wanted is None or e.get("correlationId") == wanted]
+        return _json(events)
 
     @app.post("/simulator/reset", status_code=204, tags=["simulator"])
     async def reset() -> Response:

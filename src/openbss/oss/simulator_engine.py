@@ -361,6 +361,7 @@ class Simulator:
         self._plans.clear()
         self._by_idempotency_key.clear()
         self.hub.subscriptions.clear()
+        self.hub.recent.clear()
         self.rng = random.Random(seed if seed is not None else self.config.seed)
 
     def counts(self) -> dict[str, int]:

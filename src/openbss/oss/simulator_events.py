@@ -97,12 +97,14 @@ class EventHub:
     def publish(self, event_type: str, resource_name: str, resource: Doc, *, field_path: str | None = None) -> Doc:
         """Build the TMF event for ``resource`` (copied as it is now) and queue it for every matching subscriber."""
         now = clock.now()
+        # a cancellation's events correlate (and queue) with the order they cancel
+        order_id = str(resource.get("serviceOrder", {}).get("id", resource["id"]))
         event: Doc = {
             "eventId": new_id(),
             "eventTime": clock.isoformat(now),
             "eventType": event_type,
             "timeOcurred": clock.isoformat(now),
-            "correlationId": resource["id"],
+            "correlationId": order_id,
             "domain": "serviceOrdering",
             "title": event_type,
             "event": {resource_name: jsoncodec.loads(jsoncodec.dumps(resource))},
@@ -112,7 +114,7 @@ class EventHub:
         self.stats.published += 1
         self.recent.append(event)
         body = jsoncodec.dumps(event)
-        lane = zlib.crc32(str(resource.get("serviceOrder", {}).get("id", resource["id"])).encode())
+        lane = zlib.crc32(order_id.encode())
         for subscription in list(self.subscriptions.values()):
             if matches(subscription.query, event):
                 self._queue(lane % max(1, self.config.delivery_lanes), _Delivery(subscription, event, body))
