@@ -7,11 +7,12 @@ from openbss.tmf.resource import Domain, ResourceType
 
 def _domains() -> tuple[Domain, ...]:
     from openbss.accounts.api import DOMAIN as ACCOUNTS
+    from openbss.catalog.api import DOMAIN as CATALOG
     from openbss.customers.api import DOMAIN as CUSTOMERS
     from openbss.inventory.api import DOMAIN as INVENTORY
     from openbss.parties.api import DOMAIN as PARTIES
 
-    return (PARTIES, CUSTOMERS, ACCOUNTS, INVENTORY)
+    return (PARTIES, CUSTOMERS, ACCOUNTS, CATALOG, INVENTORY)
 
 
 DOMAINS = _domains()

@@ -21,6 +21,7 @@ PARTY = "/tmf-api/party/v4"
 CUSTOMERS = "/tmf-api/customerManagement/v4/customer"
 ACCOUNTS = "/tmf-api/accountManagement/v4"
 PRODUCTS = "/tmf-api/productInventory/v4/product"
+CATALOG = "/tmf-api/productCatalogManagement/v4"
 Headers = dict[str, str]
 AGENT = Principal(subject="test-agent", role="agent")
 
@@ -47,6 +48,13 @@ def billing_account(client: TestClient, headers: Headers, customer_id: str) -> d
     return out
 
 
+def offering(client: TestClient, headers: Headers, name: str = "Fibre 500") -> str:
+    """A product offering in the catalog (in design: enough to be referred to)."""
+    response = client.post(CATALOG + "/productOffering", json={"name": name}, headers=headers)
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
 def owner(customer_id: str) -> list[dict[str, Any]]:
     return [{"id": customer_id, "@referredType": "Customer", "role": "customer", "name": "Jane Doe"}]
 
@@ -56,7 +64,6 @@ def product_doc(customer_id: str, account_id: str | None = None, **extra: Any) -
         "name": "Fibre 500",
         "status": "active",
         "relatedParty": owner(customer_id),
-        "productOffering": {"id": "po-fibre-500", "name": "Fibre 500"},
         "productCharacteristic": [{"name": "speed", "valueType": "string", "value": "500M"}],
         "productPrice": [
             {

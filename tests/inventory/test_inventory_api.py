@@ -15,6 +15,7 @@ from inventory_helpers import (
     events,
     history,
     individual,
+    offering,
     product_doc,
     row,
 )
@@ -40,11 +41,16 @@ def world(client: TestClient, agent: Headers, admin: Headers) -> dict[str, Any]:
     jane_party, john_party = individual(client, agent, "Jane"), individual(client, agent, "John")
     jane, john = customer(client, agent, jane_party), customer(client, agent, john_party, "John Doe")
     jane_account, john_account = billing_account(client, agent, jane["id"]), billing_account(client, agent, john["id"])
-    jane_product = created(client.post(PRODUCTS, json=product_doc(jane["id"], jane_account["id"]), headers=admin))
+    fibre, tv = offering(client, admin), offering(client, admin, "TV")
+    jane_product = created(
+        client.post(
+            PRODUCTS, json=product_doc(jane["id"], jane_account["id"], productOffering={"id": fibre}), headers=admin
+        )
+    )
     john_product = created(
         client.post(
             PRODUCTS,
-            json=product_doc(john["id"], john_account["id"], productOffering={"id": "po-tv"}, status="created"),
+            json=product_doc(john["id"], john_account["id"], productOffering={"id": tv}, status="created"),
             headers=admin,
         )
     )
@@ -56,6 +62,8 @@ def world(client: TestClient, agent: Headers, admin: Headers) -> dict[str, Any]:
         "jane_account": jane_account,
         "john_account": john_account,
         "jane_product": jane_product,
+        "fibre": fibre,
+        "tv": tv,
         "john_product": john_product,
     }
 
@@ -68,7 +76,7 @@ def test_admin_creates_with_columns_owner_dates_event_and_history(
     assert product["productPrice"][0]["price"]["taxIncludedAmount"]["value"] == 29.90
     stored = row(db, product["id"])
     assert (stored.customer_id, stored.owner_party_id) == (world["jane"]["id"], world["jane_party"])
-    assert (stored.billing_account_id, stored.offering_id) == (world["jane_account"]["id"], "po-fibre-500")
+    assert (stored.billing_account_id, stored.offering_id) == (world["jane_account"]["id"], world["fibre"])
     assert events(db, product["id"]) == ["ProductCreateEvent"]
     assert [h.action for h in history(db, product["id"])] == ["create"]
 
@@ -120,7 +128,7 @@ def test_filters_on_typed_columns_and_attributes(client: TestClient, agent: Head
     jane, john = world["jane_product"]["id"], world["john_product"]["id"]
     assert ids("status=created") == [john]
     assert ids(f"billingAccount.id={world['jane_account']['id']}") == [jane]
-    assert ids("productOffering.id=po-tv") == [john]
+    assert ids(f"productOffering.id={world['tv']}") == [john]
     assert ids(f"relatedParty.id={world['jane']['id']}") == [jane]
     assert ids(f"id={jane}") == [jane]
     assert ids("sort=-name&fields=status") == [jane, john]
@@ -159,6 +167,7 @@ def test_bad_documents_are_refused_with_fields(client: TestClient, admin: Header
             [("billingAccount.id", "billingAccount.owner")],
         ),
         (product_doc(jane, "no-such-account"), [("billingAccount.id", "reference.exists")]),
+        (product_doc(jane, productOffering={"id": "po-none"}), [("productOffering.id", "reference.exists")]),
         (
             product_doc(jane, status="terminated", startDate="2026-01-02T00:00:00Z", terminationDate="2026-01-01"),
             [("terminationDate", "terminationDate.beforeStart")],

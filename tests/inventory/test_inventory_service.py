@@ -14,6 +14,7 @@ from inventory_helpers import (
     events,
     history,
     individual,
+    offering,
     order_ref,
     product_doc,
     row,
@@ -29,11 +30,12 @@ from openbss.inventory import service
 
 
 @pytest.fixture
-def jane(client: TestClient, agent: Headers) -> dict[str, Any]:
+def jane(client: TestClient, agent: Headers, admin: Headers) -> dict[str, Any]:
     party = individual(client, agent)
     person = customer(client, agent, party)
     account = billing_account(client, agent, person["id"])
-    return {"party": party, "customer": person["id"], "account": account["id"]}
+    fibre = offering(client, admin, "Fibre 1G")
+    return {"party": party, "customer": person["id"], "account": account["id"], "offering": fibre}
 
 
 def _create(db: Database, doc: dict[str, Any]) -> dict[str, Any]:
@@ -68,12 +70,12 @@ def test_order_lifecycle_with_dates_trail_history_and_events(db: Database, jane:
         changed = service.modify_product(
             ctx,
             product["id"],
-            {"productCharacteristic": [{"name": "speed", "value": "1G"}], "productOffering": {"id": "po-fibre-1g"}},
+            {"productCharacteristic": [{"name": "speed", "value": "1G"}], "productOffering": {"id": jane["offering"]}},
             order_ref=order_ref("o-2", "1", "modify"),
         )
     assert changed["productCharacteristic"] == [{"name": "speed", "value": "1G"}]
     assert [i["productOrderId"] for i in changed["productOrderItem"]] == ["o-1", "o-2"]
-    assert row(db, product["id"]).offering_id == "po-fibre-1g"
+    assert row(db, product["id"]).offering_id == jane["offering"]
 
     clock.clock.advance(timedelta(days=60))
     ended = clock.now()

@@ -17,17 +17,17 @@ agent or a data migration fixes what it finds. Findings (rule: meaning):
   price, or with prices in several currencies;
 * ``bundle.parentMissing`` / ``bundle.partOutlivesBundle``: a part whose bundle is
   gone, or ended while the part is still in force;
-* ``productOffering.unknown``: the offering is not in the catalog (when there is one).
+* ``productOffering.unknown``: the offering is not in the catalog.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from openbss.accounts.ownership import ENDED_STATUSES, resolve
+from openbss.catalog import service as catalog
 from openbss.core.clock import isoformat
 from openbss.core.processes import process
 from openbss.inventory import repository, rules
@@ -69,13 +69,6 @@ class AuditReport:
             "byRule": self.by_rule,
             "findings": [f.as_dict() for f in self.findings],
         }
-
-
-def _catalog() -> Any:
-    try:
-        return importlib.import_module("openbss.catalog.service")
-    except ModuleNotFoundError:
-        return None
 
 
 def _billing_account(ctx: Context, account_id: str) -> Any:
@@ -156,7 +149,7 @@ def _bundle_findings(ctx: Context, row: ProductRow, in_force: bool) -> list[Find
     return []
 
 
-def audit_product(ctx: Context, row: ProductRow, catalog: Any = None) -> list[Finding]:
+def audit_product(ctx: Context, row: ProductRow) -> list[Finding]:
     """Everything the audit finds wrong with one product."""
     in_force = row.status in IN_FORCE
     findings = [Finding(row.id, p.rule, p.field, p.message) for p in rules.date_problems(row.doc)]
@@ -166,7 +159,7 @@ def audit_product(ctx: Context, row: ProductRow, catalog: Any = None) -> list[Fi
         findings += _billing_findings(ctx, row, owner)
         findings += _price_findings(row)
     findings += _bundle_findings(ctx, row, in_force)
-    if catalog is not None and row.offering_id and catalog.get_offering(ctx, row.offering_id) is None:
+    if row.offering_id and catalog.get_offering(ctx, row.offering_id) is None:
         findings.append(
             Finding(row.id, "productOffering.unknown", "productOffering.id", f"no offering '{row.offering_id}'")
         )
@@ -178,7 +171,6 @@ def audit_inventory(ctx: Context, *, limit: int | None = None) -> AuditReport:
     """Audit every product (or the first ``limit`` by id); staff only."""
     engine.require_role(ctx, STAFF, "audit the product inventory")
     report = AuditReport()
-    catalog = _catalog()
     after: str | None = None
     while limit is None or report.checked < limit:
         size = PAGE if limit is None else min(PAGE, limit - report.checked)
@@ -186,7 +178,7 @@ def audit_inventory(ctx: Context, *, limit: int | None = None) -> AuditReport:
         if not page:
             break
         for row in page:
-            report.findings += audit_product(ctx, row, catalog)
+            report.findings += audit_product(ctx, row)
         report.checked += len(page)
         after = page[-1].id
         ctx.session.expunge_all()  # a large inventory must not pile up in the session
