@@ -276,3 +276,11 @@ def test_reference_checks_off_accepts_foreign_ids(
     product = created(client.post(PRODUCTS, json=body, headers=admin))
     assert row(db, product["id"]).owner_party_id == "6838"
     assert len(client.get(PRODUCTS, headers=auth("customer", party="6838")).json()) == 1
+
+
+def test_filter_by_href(client: TestClient, agent: Headers, world: dict[str, Any]) -> None:
+    product = world["jane_product"]
+    found = client.get(PRODUCTS, params={"href": product["href"]}, headers=agent)
+    assert [p["id"] for p in found.json()] == [product["id"]]
+    others = client.get(PRODUCTS, params={"href.ne": product["href"]}, headers=agent)
+    assert [p["id"] for p in others.json()] == [world["john_product"]["id"]]
