@@ -7,12 +7,13 @@ from openbss.tmf.resource import Domain, ResourceType
 
 def _domains() -> tuple[Domain, ...]:
     from openbss.accounts.api import DOMAIN as ACCOUNTS
+    from openbss.cart.api import DOMAIN as CART
     from openbss.catalog.api import DOMAIN as CATALOG
     from openbss.customers.api import DOMAIN as CUSTOMERS
     from openbss.inventory.api import DOMAIN as INVENTORY
     from openbss.parties.api import DOMAIN as PARTIES
 
-    return (PARTIES, CUSTOMERS, ACCOUNTS, CATALOG, INVENTORY)
+    return (PARTIES, CUSTOMERS, ACCOUNTS, CATALOG, INVENTORY, CART)
 
 
 DOMAINS = _domains()

@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     embedded_worker: Literal["on", "off"] = Field(
         "on", description="run the job worker inside 'openbss serve' (embedded deployments)"
     )
+    # shopping cart (TMF663)
+    cart_validity_days: int = Field(30, ge=1, description="a cart expires this many days after its last change")
+    cart_self_service_channel: str = Field(
+        "selfService", description="sales channel id of carts changed by customer or partner tokens"
+    )
+    cart_assisted_channel: str = Field("assisted", description="sales channel id of carts changed by staff")
 
 
 @lru_cache(maxsize=1)
