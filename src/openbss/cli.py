@@ -87,6 +87,46 @@ def worker(
     run_worker_forever(db, get_settings(), name=name)
 
 
+@app.command("oss-simulator")
+def oss_simulator(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8641,
+    delay: Annotated[float, typer.Option(min=0, help="seconds each step of an order takes (float)")] = 1.0,
+    failure_rate: Annotated[float, typer.Option(min=0, max=1, help="chance that a service order item fails")] = 0.0,
+    reject_rate: Annotated[float, typer.Option(min=0, max=1, help="chance that a whole order is rejected")] = 0.0,
+    seed: Annotated[int | None, typer.Option(help="random seed: same seed and same orders, same outcomes")] = None,
+    secret: Annotated[
+        str | None,
+        typer.Option(help="HMAC key that signs the events (else OPENBSS_OSS_EVENT_SECRET); '' sends them unsigned"),
+    ] = None,
+) -> None:
+    """Run a simulated network OSS speaking TMF641 Service Ordering (for demos and tests).
+
+    Orders go acknowledged -> inProgress -> completed (or failed, partial, rejected) on real time and
+    every change is POSTed, signed, to the subscribers of its /hub. Force an outcome per order or item
+    with a "simulatorOutcome" of complete, fail, reject or hang (see docs/oss.md); finish a hanging
+    order with POST /simulator/serviceOrder/{id}/complete or /fail. Point openbss at it with
+    OPENBSS_OSS_URL=http://HOST:PORT/tmf-api/serviceOrdering/v4.
+    """
+    import uvicorn
+
+    from openbss.oss.simulator import create_simulator_app
+    from openbss.oss.simulator_config import BASE_PATH, SimulatorConfig
+
+    config = SimulatorConfig(
+        delay=delay,
+        failure_rate=failure_rate,
+        reject_rate=reject_rate,
+        seed=seed,
+        secret=get_settings().oss_event_secret if secret is None else secret,
+    )
+    console.print(
+        f"OSS simulator (TMF641) on http://{host}:{port}{BASE_PATH}  (delay {delay}s, failure rate {failure_rate}, "
+        f"reject rate {reject_rate}, seed {seed}, events {'signed' if config.secret else 'unsigned'})"
+    )
+    uvicorn.run(create_simulator_app(config), host=host, port=port, log_level="warning", access_log=False)
+
+
 @db_app.command("upgrade")
 def db_upgrade(database: DatabaseOption = None) -> None:
     """Create or migrate the schema to the newest version (Alembic)."""

@@ -13,5 +13,6 @@ def import_all_models() -> None:
     import openbss.events.models
     import openbss.inventory.models
     import openbss.jobs.models
+    import openbss.ordering.models
     import openbss.parties.models
     import openbss.tmf.models  # noqa: F401

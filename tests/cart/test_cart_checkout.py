@@ -172,3 +172,24 @@ def test_without_ordering_checkout_is_not_implemented(client: TestClient, agent:
     response = client.post(f"{CARTS}/{cart['id']}/checkout", headers=agent)
     assert response.status_code == 501 and response.json()["code"] == "ERR_NOT_IMPLEMENTED"
     assert client.patch(f"{CARTS}/{cart['id']}", json={"cartItem": []}, headers=agent).status_code == 200
+
+
+@pytest.mark.skipif(not ORDERING_PRESENT, reason="the ordering domain is not installed")
+def test_checkout_through_the_real_ordering_domain(
+    client: TestClient, agent: Headers, auth: Auth, shop: dict[str, Any], db: Database
+) -> None:
+    jane = auth("customer", party=shop["party"])
+    cart = _cart(client, jane, shop, _item(shop["duo"]), _item(shop["tv"], quantity=2))
+    response = client.post(f"{CARTS}/{cart['id']}/checkout", json={"description": "my order"}, headers=jane)
+    assert response.status_code == 201, response.text
+    order = response.json()
+    assert order["state"] == "acknowledged" and order["description"] == "my order"
+    assert response.headers["Location"] == order["href"]
+    assert [i["id"] for i in order["productOrderItem"]] == ["1", "4"]
+    assert [i["id"] for i in order["productOrderItem"][0]["productOrderItem"]] == ["2", "3"]
+    stored = client.get(order["href"].replace("http://testserver", ""), headers=jane)
+    assert stored.status_code == 200 and stored.json()["id"] == order["id"]
+    with db.session() as session:
+        row = session.get(ShoppingCartRow, cart["id"])
+        assert row is not None and row.order_id == order["id"]
+    assert client.post(f"{CARTS}/{cart['id']}/checkout", headers=jane).status_code == 409

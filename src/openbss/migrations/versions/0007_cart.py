@@ -13,7 +13,7 @@ from alembic import op
 import openbss.core.coltypes
 
 revision = "0007"
-down_revision = "0005"  # TODO(lead): 0006 (ordering) once the branches are merged
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
