@@ -246,6 +246,34 @@ def orders_jeopardy_sweep(database: DatabaseOption = None) -> None:
 
 # --- demo data and benchmarks ------------------------------------------------------------------------
 
+inventory_app = typer.Typer(help="The product inventory (TMF637).", no_args_is_help=True)
+app.add_typer(inventory_app, name="inventory")
+
+
+@inventory_app.command("audit")
+def inventory_audit(
+    database: DatabaseOption = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="audit only the first N products (by id)")] = None,
+    show: Annotated[int, typer.Option(min=0, help="findings to list")] = 50,
+) -> None:
+    """Check every product against its customer, billing account, bundle and catalog (eTOM 1.3.16.5)."""
+    from openbss.core.security import Principal
+    from openbss.inventory.audit import audit_inventory
+    from openbss.tmf.context import Context
+
+    db = _open(database)
+    with db.session(write=True) as session:
+        ctx = Context(session=session, principal=Principal(subject="cli", role="admin"), settings=get_settings())
+        report = audit_inventory(ctx, limit=limit)
+    for finding in report.findings[:show]:
+        console.print(f"{finding.product_id}  {finding.rule:28} {finding.field}: {finding.message}")
+    for rule, count in report.by_rule.items():
+        console.print(f"{rule}: {count}")
+    products = len({f.product_id for f in report.findings})
+    console.print(f"{report.checked} products checked, {products} with findings, {len(report.findings)} findings")
+    raise typer.Exit(1 if report.findings else 0)
+
+
 bench_app = typer.Typer(help="Benchmarks that print throughput and latency figures.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
 

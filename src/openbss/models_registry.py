@@ -5,6 +5,7 @@ from __future__ import annotations
 
 def import_all_models() -> None:
     import openbss.accounts.models
+    import openbss.cart.models
     import openbss.catalog.models
     import openbss.core.clock_store
     import openbss.core.processes

@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     embedded_worker: Literal["on", "off"] = Field(
         "on", description="run the job worker inside 'openbss serve' (embedded deployments)"
     )
+    # shopping cart (TMF663)
+    cart_validity_days: int = Field(30, ge=1, description="a cart expires this many days after its last change")
+    cart_self_service_channel: str = Field(
+        "selfService", description="sales channel id of carts changed by customer or partner tokens"
+    )
+    cart_assisted_channel: str = Field("assisted", description="sales channel id of carts changed by staff")
     # southbound service ordering (TMF641), see docs/oss.md
     oss_url: str = Field(
         "http://127.0.0.1:8641/tmf-api/serviceOrdering/v4", description="TMF641 base URL of the network OSS"

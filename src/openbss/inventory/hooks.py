@@ -16,10 +16,10 @@
 from __future__ import annotations
 
 import copy
-import importlib
 from typing import Any
 
 from openbss.accounts.ownership import ENDED_STATUSES, resolve
+from openbss.catalog import service as catalog
 from openbss.core.errors import Conflict, ValidationFailed
 from openbss.core.problems import FieldProblem
 from openbss.inventory import repository, rules, trail
@@ -138,10 +138,6 @@ def _billing_account_problems(ctx: Context, doc: Doc) -> list[FieldProblem]:
 def _offering_problems(ctx: Context, doc: Doc) -> list[FieldProblem]:
     offering_id = rules.ref_id(doc.get("productOffering"))
     if offering_id is None or not _strict(ctx):
-        return []
-    try:
-        catalog = importlib.import_module("openbss.catalog.service")
-    except ModuleNotFoundError:  # no catalog in this installation: offerings are taken as given
         return []
     if catalog.get_offering(ctx, offering_id) is None:
         return [FieldProblem("productOffering.id", "reference.exists", f"no ProductOffering with id '{offering_id}'")]

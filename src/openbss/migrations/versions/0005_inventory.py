@@ -13,7 +13,7 @@ from alembic import op
 import openbss.core.coltypes
 
 revision = "0005"
-down_revision = "0003"  # TODO(lead): 0004 (catalog) once the branches are merged
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
