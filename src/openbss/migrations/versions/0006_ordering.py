@@ -1,8 +1,14 @@
-"""ordering
+"""ordering: TMF622 product orders and order handling
 
 Revision ID: 0006
-Revises: 0004, 0005
-Create Date: 2026-11-21 14:41:29.515477
+Revises: 0005
+Create Date: 2026-11-21 14:41:29
+
+Product orders and cancellation requests (TMF622 resources), one row per
+order item, the TMF641 service orders sent southbound, fallout, versions of
+the order policy, up-front payments and the OSS event subscription. The
+``ix_product_order_sweep`` index (state, committed completion date) serves
+the jeopardy sweep.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from alembic import op
 import openbss.core.coltypes
 
 revision = "0006"
-down_revision = ("0004", "0005")
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
