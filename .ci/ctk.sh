@@ -3,7 +3,7 @@
 # conformance kits of every API implemented so far. Fails on any CTK failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-KITS=${CTK_KITS:-"TMF632 TMF629 TMF669 TMF666 TMF620 TMF637 TMF663"}
+KITS=${CTK_KITS:-"TMF632 TMF629 TMF669 TMF666 TMF620 TMF637 TMF622 TMF663"}
 PORT=${CTK_PORT:-8642}
 DBFILE=$(mktemp -d)/ctk.db
 DB_URL=${CTK_DATABASE_URL:-sqlite:///$DBFILE}
