@@ -409,3 +409,59 @@ def test_extension_schemas_are_served(shop: Shop) -> None:
         assert response.status_code == 200
         assert "properties" in response.json()
     assert shop.client.get(f"{BASE}/schema/Nope.schema.json", headers=shop.headers).status_code == 404
+
+
+# --- the customer domain ---------------------------------------------------------------------------
+
+
+def test_orders_follow_a_customer_merge_and_show_in_the_360_view(shop: Shop) -> None:
+    shop.make_offering("Email", services=())
+    order = shop.place(shop.item("1", "Email"))
+    shop.run_jobs()
+    survivor = shop.make_customer(name="Ada King")["customer"]
+    merged = shop.client.post(
+        f"/tmf-api/customerManagement/v4/customer/{shop.customer['id']}/merge",
+        headers=shop.headers,
+        json={"mergeInto": survivor["id"], "reason": "same person"},
+    )
+    assert merged.status_code == 200, merged.text
+    moved = shop.get(order["id"])
+    assert moved["relatedParty"][0]["id"] == survivor["id"]
+    view = shop.client.get(f"/customer360/{survivor['id']}", headers=shop.headers).json()
+    assert [o["id"] for o in view["orders"]] == [order["id"]]
+    assert view["orders"][0]["state"] == "completed"
+
+
+def test_customers_cancel_their_own_orders(shop: Shop) -> None:
+    shop.make_offering("Email", services=())
+    shop.client.patch("/admin/ordering/policy", headers=shop.headers, json={"holdForReview": {"itemCountAbove": 0}})
+    order = shop.place(shop.item("1", "Email"))
+    shop.run_jobs()
+    mine = shop.auth_as("customer", party=shop.party["id"])
+    task = shop.client.post(
+        CANCELS, headers=mine, json={"productOrder": {"id": order["id"]}, "cancellationReason": "no"}
+    )
+    assert task.status_code == 201, task.text
+    shop.run_jobs()
+    assert shop.get(order["id"])["state"] == "cancelled"
+    assert shop.client.get(f"{CANCELS}/{task.json()['id']}", headers=mine).json()["state"] == "done"
+    assert shop.client.patch(f"{CANCELS}/{task.json()['id']}", headers=shop.headers, json={}).status_code == 403
+
+
+def test_bundle_components_are_delivered_before_the_bundle(shop: Shop) -> None:
+    shop.make_offering("Triple play", services=())
+    shop.make_offering("Email", services=())
+    shop.make_offering("Phone", services=())
+    bundle = shop.item("b", "Triple play")
+    bundle["productOrderItem"] = [shop.item("b.1", "Email"), shop.item("b.2", "Phone")]
+    order = shop.place(bundle)
+    shop.run_jobs()
+    done = shop.get(order["id"])
+    assert done["state"] == "completed"
+    assert item_states(done) == {"b": "completed", "b.1": "completed", "b.2": "completed"}
+    parts = [i["product"]["id"] for i in done["productOrderItem"][0]["productOrderItem"]]
+    product = shop.client.get(
+        f"{INVENTORY}/{done['productOrderItem'][0]['product']['id']}", headers=shop.headers
+    ).json()
+    assert product["isBundle"] is True
+    assert sorted(p["id"] for p in product["product"]) == sorted(parts)

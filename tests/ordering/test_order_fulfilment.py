@@ -220,6 +220,8 @@ def test_slow_oss_puts_the_order_in_jeopardy_and_escalates_at_the_configured_tim
     assert [a["name"] for a in in_jeopardy["jeopardyAlert"]] == ["atRisk", "overdue", "critical"]
     assert in_jeopardy["state"] == "inProgress"
     assert len(_events(shop, order["id"], "ProductOrderInformationRequiredEvent")) == 3
+    found = shop.client.get(ORDERS, headers=shop.headers, params={"jeopardyAlert.name": "critical", "fields": "id"})
+    assert [o["id"] for o in found.json()] == [order["id"]]
     assert [m["name"] for m in in_jeopardy["milestone"] if m["name"].startswith("jeopardy")] == [
         "jeopardy.atRisk",
         "jeopardy.overdue",

@@ -34,7 +34,7 @@ from openbss.core.clock import isoformat
 from openbss.core.errors import NotFound, ValidationFailed
 from openbss.core.problems import FieldProblem
 from openbss.core.security import Principal
-from openbss.ordering import fallout, handling, jeopardy, policy, reports, repository
+from openbss.ordering import customer_links, fallout, handling, jeopardy, policy, reports, repository
 from openbss.ordering.extensions import SCHEMAS
 from openbss.ordering.orders import load_order, render
 from openbss.ordering.resource import CANCEL_PRODUCT_ORDER, ORDERING_API, PRODUCT_ORDER, STAFF
@@ -350,4 +350,5 @@ def order_report(request: Request, principal: Principal = Depends(authenticate))
         return json_response(reports.order_report(ctx, params))
 
 
+_REGISTERED = (customer_links.move_orders_on_merge, customer_links.orders_section)  # registered on import
 DOMAIN = Domain(name="ordering", resources=(PRODUCT_ORDER, CANCEL_PRODUCT_ORDER), routers=(router,))

@@ -69,6 +69,10 @@ def accept_request(ctx: Context, doc: Doc) -> str | None:
             rule="cancellation.inProgress",
         )
     doc["state"] = "acknowledged"
+    if row.customer_id:
+        from openbss.ordering.resource import remember_owner
+
+        remember_owner(row.customer_id, row.owner_party_id)
     return row.owner_party_id
 
 

@@ -27,10 +27,8 @@ from openbss.core.processes import process
 from openbss.jobs.queue import enqueue
 from openbss.ordering import extensions, repository, rules
 from openbss.ordering.models import OrderFalloutRow, ProductOrderRow, SouthboundOrderRow
-from openbss.ordering.orders import change_order, item_doc, load_order
+from openbss.ordering.orders import change_order, item_doc, load_order, notify
 from openbss.ordering.policy import current_policy
-from openbss.ordering.resource import PRODUCT_ORDER
-from openbss.tmf import service as engine
 from openbss.tmf.context import Context
 from openbss.tmf.resource import Doc
 
@@ -257,7 +255,7 @@ def escalate_fallout(ctx: Context, record: OrderFalloutRow, level: int, to: str 
             )
         ],
     )
-    engine.emit(ctx, PRODUCT_ORDER, "InformationRequired", row, {"fieldPath": "milestone"})
+    notify(ctx, row, "milestone")
 
 
 def escalate_manually(ctx: Context, order_id: str, reason: str) -> ProductOrderRow:

@@ -15,11 +15,9 @@ from openbss.core.processes import process
 from openbss.ordering import extensions, repository, rules
 from openbss.ordering.fulfilment import issue_order
 from openbss.ordering.models import OrderPaymentRow, ProductOrderRow
-from openbss.ordering.orders import change_order, load_order
+from openbss.ordering.orders import change_order, load_order, notify
 from openbss.ordering.pricing import one_time_total
-from openbss.ordering.resource import PRODUCT_ORDER
 from openbss.ordering.validation import Verdict, validate_order
-from openbss.tmf import service as engine
 from openbss.tmf.context import Context
 
 DECIDABLE = frozenset({rules.ACKNOWLEDGED, rules.PENDING, rules.HELD})
@@ -72,7 +70,7 @@ def apply_verdict(ctx: Context, row: ProductOrderRow, verdict: Verdict) -> None:
             errors=[_error(row, p, "held") for p in verdict.review],
             milestones=[extensions.milestone(row.id, "heldForReview", ctx.now, "waiting for an agent's decision")],
         )
-        engine.emit(ctx, PRODUCT_ORDER, "InformationRequired", row, {"fieldPath": "errorMessage"})
+        notify(ctx, row, "errorMessage")
     elif outcome == rules.PENDING:
         row.payment_required = True
         due = one_time_total(verdict.payment_due)

@@ -31,7 +31,7 @@ from openbss.core.processes import process
 from openbss.ordering import extensions, rules
 from openbss.ordering.fallout import escalate_due
 from openbss.ordering.models import ProductOrderRow
-from openbss.ordering.orders import change_order, open_item_ids
+from openbss.ordering.orders import change_order, notify, open_item_ids
 from openbss.ordering.policy import current_policy
 from openbss.ordering.resource import PRODUCT_ORDER
 from openbss.tmf import service as engine
@@ -122,6 +122,6 @@ def raise_jeopardy(ctx: Context, order_id: str, level: rules.JeopardyLevel, now:
             extensions.milestone(row.id, f"jeopardy.{level.name}", now, message, item_ids=items, status="open")
         ],
     )
-    engine.emit(ctx, PRODUCT_ORDER, "InformationRequired", row, {"fieldPath": "jeopardyAlert"})
+    notify(ctx, row, "jeopardyAlert")
     engine.emit(ctx, PRODUCT_ORDER, "StateChange", row)
     return True

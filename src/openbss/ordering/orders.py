@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from openbss.core.errors import Conflict, NotFound
+from openbss.core.processes import process
 from openbss.ordering import extensions, repository, rules
 from openbss.ordering.models import ProductOrderRow
 from openbss.ordering.resource import PRODUCT_ORDER
@@ -95,3 +96,9 @@ def item_doc(row: ProductOrderRow, item_id: str) -> Doc:
         if str(item.get("id")) == str(item_id):
             return item
     raise NotFound(f"ProductOrder {row.id} has no item '{item_id}'", field="itemId", rule="exists")
+
+
+@process("1.3.1.2.16")
+def notify(ctx: Context, row: ProductOrderRow, field_path: str) -> None:
+    """Manage Order Management Notification: tell the order's listeners that someone must act."""
+    engine.emit(ctx, PRODUCT_ORDER, "InformationRequired", row, {"fieldPath": field_path})

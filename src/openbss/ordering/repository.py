@@ -290,3 +290,25 @@ def oss_subscription(session: Session, oss_url: str) -> OssSubscriptionRow | Non
 def save_oss_subscription(session: Session, row: OssSubscriptionRow) -> None:
     session.merge(row)
     session.flush()
+
+
+def orders_of_customer(
+    session: Session,
+    customer_id: str,
+    party_id: str | None,
+    *,
+    for_update: bool = False,
+    limit: int | None = None,
+    newest_first: bool = False,
+) -> list[ProductOrderRow]:
+    """Orders of a customer (by the customer column, or naming the customer's party)."""
+    condition = ProductOrderRow.customer_id == customer_id
+    if party_id:
+        condition = condition | (ProductOrderRow.customer_id.is_(None) & (ProductOrderRow.owner_party_id == party_id))
+    stmt = select(ProductOrderRow).where(condition)
+    stmt = stmt.order_by(ProductOrderRow.created_at.desc() if newest_first else ProductOrderRow.created_at)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return list(session.execute(stmt).scalars())

@@ -11,7 +11,6 @@ the state itself changes only through order handling and its operations.
 
 from __future__ import annotations
 
-from contextvars import ContextVar
 from typing import Any
 
 from openbss.core.clock import isoformat
@@ -31,14 +30,22 @@ ORDER_WRITERS = frozenset({"admin", "agent", "customer", "partner"})
 PROCESS_ORDER_TASK = "ordering.process_order"
 CANCEL_TASK = "ordering.cancel_order"
 
-# The owner party of a resource being created, found by its hooks (the engine's owner_of
-# gets only the document): (reference id, party id).
-_owner_hint: ContextVar[tuple[str, str | None] | None] = ContextVar("ordering_owner_hint", default=None)
+# The engine works out a resource's owner party from its document alone (``owner_of``), which
+# cannot see the party of a customer named by reference. The hooks, which can, note it here
+# (customer id -> party id, and "order:<id>" -> party id) before the engine asks; after_write
+# then stores the exact value. A stale entry could only affect that transient check.
+_KNOWN_OWNERS: dict[str, str | None] = {}
+_MAX_KNOWN = 10_000
 
 
-def _hinted(ref_id: str | None) -> str | None:
-    hint = _owner_hint.get()
-    return hint[1] if hint is not None and ref_id is not None and hint[0] == ref_id else None
+def remember_owner(key: str, party_id: str | None) -> None:
+    if len(_KNOWN_OWNERS) >= _MAX_KNOWN:
+        _KNOWN_OWNERS.clear()
+    _KNOWN_OWNERS[key] = party_id
+
+
+def _hinted(key: str | None) -> str | None:
+    return _KNOWN_OWNERS.get(key) if key is not None else None
 
 
 # --- product order ---------------------------------------------------------------------------------
@@ -101,9 +108,12 @@ class ProductOrderHooks(NoHooks):
         ref = customer_ref(doc)
         if ref is not None and ref.get("@referredType") == "Customer" and ref.get("id"):
             customer = resolve_customer(ctx, ref)
-            _owner_hint.set((str(ref["id"]), customer.party_id if customer else None))
+            remember_owner(str(ref["id"]), customer.party_id if customer else None)
 
     def before_update(self, ctx: Context, row: ResourceRow, old: Doc, new: Doc) -> None:
+        assert isinstance(row, ProductOrderRow)
+        if row.customer_id:
+            remember_owner(row.customer_id, row.owner_party_id)
         state = str(old.get("state"))
         if new.get("state") != state:
             raise Conflict(
@@ -134,7 +144,6 @@ class ProductOrderHooks(NoHooks):
                 },
             )
             # the content changed before the order was issued: validate it again
-            assert isinstance(row, ProductOrderRow)
             row.needs_validation = True
             enqueue(ctx.session, PROCESS_ORDER_TASK, {"order": row.id})
 
@@ -150,8 +159,9 @@ class ProductOrderHooks(NoHooks):
     def after_write(self, ctx: Context, row: ResourceRow, old: Doc | None) -> None:
         assert isinstance(row, ProductOrderRow)
         doc = row.doc
-        if old is None or customer_ref(old) != customer_ref(doc):
-            customer = resolve_customer(ctx, customer_ref(doc))
+        ref = customer_ref(doc)
+        if old is None or customer_ref(old) != ref or (ref is not None and ref.get("@referredType") == "Customer"):
+            customer = resolve_customer(ctx, ref)
             row.customer_id = customer.id if customer else _unresolved_customer_id(doc)
             row.owner_party_id = customer.party_id if customer else order_owner(doc)
         if old is None or old.get("productOrderItem") != doc.get("productOrderItem"):
@@ -199,7 +209,7 @@ PRODUCT_ORDER = ResourceType(
 
 def cancel_owner(doc: Doc) -> str | None:
     ref = doc.get("productOrder")
-    return _hinted(str(ref.get("id"))) if isinstance(ref, dict) else None
+    return _hinted(f"order:{ref.get('id')}") if isinstance(ref, dict) else None
 
 
 def cancel_columns(doc: Doc) -> dict[str, Any]:
@@ -214,7 +224,7 @@ class CancelProductOrderHooks(NoHooks):
         from openbss.ordering.cancellation import accept_request
 
         owner = accept_request(ctx, doc)
-        _owner_hint.set((str(doc["productOrder"]["id"]), owner))
+        remember_owner(f"order:{doc['productOrder']['id']}", owner)
 
     def after_write(self, ctx: Context, row: ResourceRow, old: Doc | None) -> None:
         if old is None:
