@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Final
 
 from openbss.catalog import service as catalog
@@ -154,7 +154,7 @@ def plan_delivery(ctx: Context, row: ProductOrderRow, doc: Doc) -> tuple[dict[st
     """Plan Customer Order Delivery: each item's expected date and the committed completion date."""
     policy = current_policy(ctx)
     start = ctx.now
-    requested_start = _moment(doc.get("requestedStartDate"))
+    requested_start = rules.moment(doc.get("requestedStartDate"))
     if requested_start is not None and requested_start > start:
         start = requested_start
     expected: dict[str, datetime] = {}
@@ -163,17 +163,9 @@ def plan_delivery(ctx: Context, row: ProductOrderRow, doc: Doc) -> tuple[dict[st
         duration = policy.duration_for(str(item.get("action")), str(offering["id"]) if offering.get("id") else None)
         expected[str(item["id"])] = start + duration
     committed = rules.committed_date(
-        ctx.now, [d - ctx.now for d in expected.values()], _moment(doc.get("requestedCompletionDate"))
+        ctx.now, [d - ctx.now for d in expected.values()], rules.moment(doc.get("requestedCompletionDate"))
     )
     return expected, committed
-
-
-def _moment(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, str) and value:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return None
 
 
 @process("1.3.3.10.4")
@@ -519,10 +511,6 @@ def check_deadlines(database: Database, settings: Settings, now: datetime, *, li
                 monitor_order(ctx, row)
             count += 1
     return count
-
-
-def deadline_after(now: datetime, timeout: timedelta, expected: datetime | None) -> datetime:
-    return max(expected or now, now) + timeout
 
 
 register_service_order_handler(on_service_order_event)

@@ -67,20 +67,10 @@ def order_columns(doc: Doc) -> dict[str, Any]:
     return {
         "channel_id": str(channels[0]["id"])[:64] if channels else None,
         "billing_account_id": str(account["id"])[:64] if isinstance(account, dict) and account.get("id") else None,
-        "order_date": _moment(doc.get("orderDate")),
-        "committed_date": _moment(doc.get("expectedCompletionDate")),
-        "completion_date": _moment(doc.get("completionDate")),
+        "order_date": rules.moment(doc.get("orderDate")),
+        "committed_date": rules.moment(doc.get("expectedCompletionDate")),
+        "completion_date": rules.moment(doc.get("completionDate")),
     }
-
-
-def _moment(value: Any) -> Any:
-    from datetime import datetime
-
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, str) and value:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return None
 
 
 def _raise(problems: list[FieldProblem]) -> None:

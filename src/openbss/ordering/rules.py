@@ -408,3 +408,15 @@ def sub(doc: Any, key: str) -> Doc:
     """``doc[key]`` when it is an object, else an empty one (reading optional TMF structures)."""
     value = doc.get(key) if isinstance(doc, dict) else None
     return value if isinstance(value, dict) else {}
+
+
+def moment(value: Any) -> datetime | None:
+    """A date-time attribute of a stored document (ISO text or a datetime), or None."""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return None
