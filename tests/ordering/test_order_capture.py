@@ -355,10 +355,18 @@ def test_state_changes_only_through_operations(shop: Shop) -> None:
     shop.client.patch("/admin/ordering/policy", headers=shop.headers, json={"holdForReview": {"itemCountAbove": 0}})
     order = shop.place(shop.item("1", "Email"))
     shop.run_jobs()
+    etag = shop.client.get(f"{ORDERS}/{order['id']}", headers=shop.headers).headers["etag"]
+    events = _counts(shop)[1]
     response = shop.client.patch(f"{ORDERS}/{order['id']}", headers=shop.headers, json={"state": "inProgress"})
     assert response.status_code == 409
     assert response.json()["details"][0]["rule"] == "order.stateByOperation"
     assert shop.get(order["id"])["state"] == "held"
+    for path in ("retry", "completeItem", "escalate"):
+        body = {"itemId": "1"} if path == "completeItem" else {"reason": "x"} if path == "escalate" else {}
+        refused = shop.client.post(f"{ORDERS}/{order['id']}/{path}", headers=shop.headers, json=body)
+        assert refused.status_code == 409, (path, refused.text)
+    assert shop.client.get(f"{ORDERS}/{order['id']}", headers=shop.headers).headers["etag"] == etag
+    assert _counts(shop)[1] == events
     for path in ("retry", "completeItem", "payment"):
         body = {"itemId": "1"} if path == "completeItem" else {"paymentRef": "x"} if path == "payment" else {}
         refused = shop.client.post(f"{ORDERS}/{order['id']}/{path}", headers=shop.headers, json=body)

@@ -19,7 +19,9 @@ scalars = st.one_of(
     st.booleans(),
     st.integers(min_value=-2, max_value=3),
     st.decimals(min_value=-5, max_value=5, places=2, allow_nan=False, allow_infinity=False),
-    st.sampled_from(["", "1", "2", "x", "add", "modify", "delete", "noChange", "EUR", "oneTime", "2026-01-01T00:00:00Z"]),
+    st.sampled_from(
+        ["", "1", "2", "x", "add", "modify", "delete", "noChange", "EUR", "oneTime", "2026-01-01T00:00:00Z"]
+    ),
 )
 values = st.recursive(
     scalars,
@@ -45,16 +47,22 @@ ITEM_KEYS = [
     "productOrderItem",
     "state",
 ]
-ORDER_KEYS = ["relatedParty", "billingAccount", "channel", "requestedCompletionDate", "orderTotalPrice", "note", "state"]
+ORDER_KEYS = [
+    "relatedParty",
+    "billingAccount",
+    "channel",
+    "requestedCompletionDate",
+    "orderTotalPrice",
+    "note",
+    "state",
+]
 
 
 def items(offering_id: str) -> st.SearchStrategy[list[dict[str, Any]]]:
     item = st.fixed_dictionaries(
         {"id": st.sampled_from(["1", "2", "3"]), "action": st.sampled_from(["add", "modify", "delete", "noChange"])},
         optional={
-            key: values
-            if key != "productOffering"
-            else st.one_of(values, st.just({"id": offering_id}))
+            key: values if key != "productOffering" else st.one_of(values, st.just({"id": offering_id}))
             for key in ITEM_KEYS
             if key not in ("id", "action")
         },
@@ -78,9 +86,7 @@ def test_random_orders_never_break_capture_or_handling(shop: Shop, data: st.Data
     assert response.status_code in (201, 400, 403, 409), response.text
     shop.run_jobs()
     with shop.db.session() as session:
-        waiting = session.execute(
-            select(ProductOrderRow.id).where(ProductOrderRow.needs_validation.is_(True))
-        ).all()
+        waiting = session.execute(select(ProductOrderRow.id).where(ProductOrderRow.needs_validation.is_(True))).all()
         broken = session.execute(select(Job.name, Job.last_error).where(Job.attempts > 0, Job.status != "done")).all()
     assert waiting == []
     assert [b for b in broken if b[0].startswith("ordering.") and b[0] != "ordering.send_southbound"] == []

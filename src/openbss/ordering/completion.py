@@ -21,13 +21,12 @@ from typing import Any
 
 from openbss.catalog import service as catalog
 from openbss.core.clock import isoformat
-from openbss.core.errors import ApiError
 from openbss.core.processes import process
 from openbss.inventory import service as inventory
 from openbss.ordering import extensions, repository, rules
 from openbss.ordering.fulfilment import children_of, derived_item_state
 from openbss.ordering.models import ProductOrderRow, SouthboundOrderRow
-from openbss.ordering.orders import change_order
+from openbss.ordering.orders import change_order, notify
 from openbss.ordering.parties import customer_ref
 from openbss.ordering.resource import PRODUCT_ORDER
 from openbss.tmf import service as engine
@@ -278,10 +277,12 @@ def verify_delivery(ctx: Context, row: ProductOrderRow) -> list[str]:
 def complete_order(ctx: Context, row: ProductOrderRow) -> None:
     """Manage Customer Order Completion: every item delivered and verified, the order completed."""
     problems = verify_delivery(ctx, row)
-    if problems:
-        raise ApiError(
-            "the order cannot complete: " + "; ".join(problems), status=409, code="ERR_CONFLICT", rule="order.verify"
-        )
+    if problems:  # the order stays in progress for a person to look at (the jeopardy sweep watches it)
+        message = "the deliveries do not match the inventory: " + "; ".join(problems)
+        error = extensions.error_message(row.id, "delivery.verify", "verification", message, ctx.now, status="open")
+        change_order(ctx, row, errors=[error])
+        notify(ctx, row, "errorMessage")
+        return
     change_order(
         ctx,
         row,
