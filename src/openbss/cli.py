@@ -290,6 +290,33 @@ def demo(
     raise typer.Exit(run_demo(_open(database, migrate=True), console, seed=seed, customers=customers))
 
 
+@bench_app.command("orders")
+def bench_orders(
+    database: Annotated[
+        str, typer.Option("--database", help="database URL of an empty database of its own")
+    ] = "sqlite:///openbss-bench-orders.db",
+    orders: Annotated[int, typer.Option(min=1, help="orders to capture through the API")] = 10_000,
+    concurrency: Annotated[int, typer.Option(min=1, help="requests in flight at once")] = 8,
+    open_orders: Annotated[int, typer.Option(min=0, help="open orders the jeopardy sweep runs over")] = 100_000,
+    timeout: Annotated[
+        float, typer.Option(min=1, help="seconds to wait for the orders to be issued and completed")
+    ] = 600,
+) -> None:
+    """Measure order capture, validation and issue against the OSS simulator, and the jeopardy sweep."""
+    from openbss.bench.orders import run_orders_benchmark
+
+    raise typer.Exit(
+        run_orders_benchmark(
+            _open(database, migrate=True),
+            console,
+            orders=orders,
+            concurrency=concurrency,
+            open_orders=open_orders,
+            timeout=timeout,
+        )
+    )
+
+
 @bench_app.command("api")
 def bench_api(
     database: Annotated[

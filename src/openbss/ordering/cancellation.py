@@ -33,12 +33,12 @@ from openbss.core.processes import process
 from openbss.core.settings import Settings
 from openbss.jobs.queue import enqueue
 from openbss.ordering import extensions, repository, rules
-from openbss.ordering.fulfilment import SB_FINAL, TO_SEND, job_context
+from openbss.ordering.fulfilment import SB_FINAL, TO_SEND, job_context, oss_client
 from openbss.ordering.models import CancelProductOrderRow, ProductOrderRow
 from openbss.ordering.orders import change_order
 from openbss.ordering.policy import current_policy
 from openbss.ordering.resource import CANCEL_PRODUCT_ORDER, CANCEL_TASK, PRODUCT_ORDER
-from openbss.oss.client import OssError, ServiceOrderClient
+from openbss.oss.client import OssError
 from openbss.tmf import service as engine
 from openbss.tmf.context import Context
 from openbss.tmf.resource import Doc
@@ -252,17 +252,17 @@ def run_cancellation(database: Database, settings: Settings, task_id: str) -> No
         with database.session() as session:
             task = repository.cancel_task(session, task_id)
             reason = (task.doc.get("cancellationReason") if task else None) or "cancelled by the customer"
-        with ServiceOrderClient(settings.oss_url, timeout=settings.oss_timeout_seconds) as client:
-            for _southbound_id, service_order_id in to_cancel:
-                try:
-                    answer = client.cancel(service_order_id, reason)
-                except OssError as error:
-                    if error.kind != "rejected":
-                        raise  # the job retries; requests already made are repeated harmlessly
-                    refusals.append(f"service order {service_order_id}: {error.message}")
-                    continue
-                if answer.get("state") == "terminatedWithError":
-                    refusals.append(f"service order {service_order_id}: the OSS ended the cancellation with an error")
+        client = oss_client(settings)
+        for _southbound_id, service_order_id in to_cancel:
+            try:
+                answer = client.cancel(service_order_id, reason)
+            except OssError as error:
+                if error.kind != "rejected":
+                    raise  # the job retries; requests already made are repeated harmlessly
+                refusals.append(f"service order {service_order_id}: {error.message}")
+                continue
+            if answer.get("state") == "terminatedWithError":
+                refusals.append(f"service order {service_order_id}: the OSS ended the cancellation with an error")
     with database.session(write=True) as session:
         confirm_requests(job_context(session, settings), task_id, refusals)
 

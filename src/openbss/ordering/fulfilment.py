@@ -19,6 +19,7 @@ order's from its items (:func:`reconcile`).
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Final
@@ -357,8 +358,21 @@ def children_of(doc: Doc) -> dict[str, list[str]]:
 # --- sending and polling (outside any transaction) -------------------------------------------------
 
 
-def _client(settings: Settings) -> ServiceOrderClient:
-    return ServiceOrderClient(settings.oss_url, timeout=settings.oss_timeout_seconds)
+_clients: dict[tuple[str, float], ServiceOrderClient] = {}
+_clients_lock = threading.Lock()
+_MAX_CLIENTS = 4
+
+
+def oss_client(settings: Settings) -> ServiceOrderClient:
+    """The shared TMF641 client of ``OPENBSS_OSS_URL`` (making one costs tens of milliseconds: keep it)."""
+    key = (settings.oss_url, settings.oss_timeout_seconds)
+    with _clients_lock:
+        client = _clients.get(key)
+        if client is None:
+            while len(_clients) >= _MAX_CLIENTS:
+                _clients.pop(next(iter(_clients))).close()
+            client = _clients[key] = ServiceOrderClient(settings.oss_url, timeout=settings.oss_timeout_seconds)
+        return client
 
 
 def ensure_subscription(database: Database, settings: Settings, client: ServiceOrderClient) -> None:
@@ -395,27 +409,27 @@ def send_southbound(database: Database, settings: Settings, *, order_id: str | N
         return 0
     sent = 0
     transient: OssError | None = None
-    with _client(settings) as client:
-        try:
-            ensure_subscription(database, settings, client)
-        except OssError as error:
-            log.warning("could not subscribe to the OSS's events (polling will be used): %s", error)
-        for southbound_id in ids:
-            with database.session() as session:
-                sb = repository.southbound(session, southbound_id)
-                if sb is None or sb.status != TO_SEND or not sb.current:
-                    continue
-                request = sb.request
-            try:
-                answer = client.create(request, idempotency_key=southbound_id)
-            except OssError as error:
-                if error.kind == "rejected" or last_attempt:
-                    _record_send_failure(database, settings, southbound_id, error)
-                else:
-                    transient = error
+    client = oss_client(settings)
+    try:
+        ensure_subscription(database, settings, client)
+    except OssError as error:
+        log.warning("could not subscribe to the OSS's events (polling will be used): %s", error)
+    for southbound_id in ids:
+        with database.session() as session:
+            sb = repository.southbound(session, southbound_id)
+            if sb is None or sb.status != TO_SEND or not sb.current:
                 continue
-            _record_sent(database, settings, southbound_id, answer)
-            sent += 1
+            request = sb.request
+        try:
+            answer = client.create(request, idempotency_key=southbound_id)
+        except OssError as error:
+            if error.kind == "rejected" or last_attempt:
+                _record_send_failure(database, settings, southbound_id, error)
+            else:
+                transient = error
+            continue
+        _record_sent(database, settings, southbound_id, answer)
+        sent += 1
     if transient is not None:
         raise transient
     return sent
@@ -467,21 +481,21 @@ def poll_southbound(database: Database, settings: Settings, *, limit: int = 200)
     polled = 0
     if not ids:
         return 0
-    with _client(settings) as client:
-        for southbound_id in ids:
-            with database.session() as session:
-                sb = repository.southbound(session, southbound_id)
-                service_order_id = sb.service_order_id if sb is not None else None
-            if not service_order_id:
-                continue
-            try:
-                found = poll_service_order(client, service_order_id)
-            except OssError as error:
-                log.info("polling service order %s failed: %s", service_order_id, error)
-                continue
-            with database.session(write=True) as session:
-                deliver_polled_order(job_context(session, settings), found)
-            polled += 1
+    client = oss_client(settings)
+    for southbound_id in ids:
+        with database.session() as session:
+            sb = repository.southbound(session, southbound_id)
+            service_order_id = sb.service_order_id if sb is not None else None
+        if not service_order_id:
+            continue
+        try:
+            found = poll_service_order(client, service_order_id)
+        except OssError as error:
+            log.info("polling service order %s failed: %s", service_order_id, error)
+            continue
+        with database.session(write=True) as session:
+            deliver_polled_order(job_context(session, settings), found)
+        polled += 1
     return polled
 
 

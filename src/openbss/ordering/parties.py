@@ -54,9 +54,20 @@ def customer_ref(doc: Doc | None) -> dict[str, Any] | None:
 
 
 def resolve_customer(ctx: Context, ref: dict[str, Any] | None) -> CustomerInfo | None:
-    """The customer a ``relatedParty`` entry names, or None when there is none here."""
+    """The customer a ``relatedParty`` entry names, or None when there is none here.
+
+    Remembered for the rest of the transaction (capture and validation ask several times).
+    """
     if ref is None or not ref.get("id"):
         return None
+    memo: dict[tuple[str, Any], CustomerInfo | None] = ctx.session.info.setdefault("ordering.customers", {})
+    key = (str(ref["id"]), ref.get("@referredType"))
+    if key not in memo:
+        memo[key] = _resolve_customer(ctx, ref)
+    return memo[key]
+
+
+def _resolve_customer(ctx: Context, ref: dict[str, Any]) -> CustomerInfo | None:
     ref_id = str(ref["id"])
     referred = ref.get("@referredType")
     if referred not in PARTY_TYPES:

@@ -187,7 +187,16 @@ _cache: dict[int, PolicyVersion] = {}
 
 
 def current_policy(ctx: Context) -> PolicyVersion:
-    """The policy in force; every order decision reads it."""
+    """The policy in force; every order decision reads it (once per transaction)."""
+    known = ctx.session.info.get("ordering.policy")
+    if isinstance(known, PolicyVersion):
+        return known
+    version = _newest_policy(ctx)
+    ctx.session.info["ordering.policy"] = version
+    return version
+
+
+def _newest_policy(ctx: Context) -> PolicyVersion:
     row = repository.latest_policy(ctx.session)
     if row is None:
         return PolicyVersion(0, OrderPolicy(), copy.deepcopy(DEFAULT_POLICY))
@@ -203,6 +212,7 @@ def current_policy(ctx: Context) -> PolicyVersion:
 def _store(ctx: Context, policy: OrderPolicy, reason: str | None) -> PolicyVersion:
     doc = policy.model_dump(mode="json")
     version = repository.max_policy_version(ctx.session) + 1
+    ctx.session.info.pop("ordering.policy", None)
     repository.add_policy(
         ctx.session,
         OrderPolicyRow(

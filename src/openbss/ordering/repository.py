@@ -78,9 +78,13 @@ def _item_values(order_id: str, doc: Doc) -> dict[str, dict[str, Any]]:
     return values
 
 
-def sync_items(session: Session, order_id: str, doc: Doc) -> None:
+def sync_items(session: Session, order_id: str, doc: Doc, *, new: bool = False) -> None:
     """Keep the order's item rows in step with its document (dates set by order handling stay)."""
     wanted = _item_values(order_id, doc)
+    if new:
+        if wanted:
+            session.execute(insert(OrderItemRow), list(wanted.values()))
+        return
     current = {
         row.item_id: row
         for row in session.execute(select(OrderItemRow).where(OrderItemRow.order_id == order_id)).scalars()

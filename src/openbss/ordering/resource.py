@@ -155,7 +155,7 @@ class ProductOrderHooks(NoHooks):
             row.customer_id = customer.id if customer else _unresolved_customer_id(doc)
             row.owner_party_id = customer.party_id if customer else order_owner(doc)
         if old is None or old.get("productOrderItem") != doc.get("productOrderItem"):
-            repository.sync_items(ctx.session, row.id, doc)
+            repository.sync_items(ctx.session, row.id, doc, new=old is None)
         if old is None:
             row.needs_validation = True
             enqueue(ctx.session, PROCESS_ORDER_TASK, {"order": row.id})
