@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from openbss.catalog import rules
+from openbss.catalog import characteristics, rules
 from openbss.catalog.rules import SaleContext
 
 AT = datetime(2026, 3, 1, tzinfo=UTC)
@@ -92,7 +92,7 @@ SPEC = [SPEED, COLOUR, VOLUME, CODE, FIXED]
 
 
 def test_well_defined_characteristics_have_no_problems() -> None:
-    assert rules.characteristic_definition_problems(SPEC) == []
+    assert characteristics.characteristic_definition_problems(SPEC) == []
 
 
 @pytest.mark.parametrize(
@@ -141,7 +141,7 @@ def test_well_defined_characteristics_have_no_problems() -> None:
     ],
 )
 def test_characteristic_definition_problems(chars: list[dict[str, Any]], expected: tuple[str, str]) -> None:
-    assert expected in found(rules.characteristic_definition_problems(chars))
+    assert expected in found(characteristics.characteristic_definition_problems(chars))
 
 
 @pytest.mark.parametrize(
@@ -163,12 +163,12 @@ def test_characteristic_definition_problems(chars: list[dict[str, Any]], expecte
     ],
 )
 def test_value_types(value: Any, value_type: str | None, ok: bool) -> None:
-    assert (rules.value_type_problem(value, value_type) is None) is ok
+    assert (characteristics.value_type_problem(value, value_type) is None) is ok
 
 
 # --- item characteristics -----------------------------------------------------------------------------
 
-RULES = rules.characteristic_rules(SPEC)
+RULES = characteristics.characteristic_rules(SPEC)
 
 
 def item(**values: Any) -> list[dict[str, Any]]:
@@ -177,14 +177,17 @@ def item(**values: Any) -> list[dict[str, Any]]:
 
 def test_valid_item_characteristics() -> None:
     assert (
-        rules.item_characteristic_problems(RULES, item(speed=100, colour="red", volume=D("2.5"), code="ABC"), "c") == []
+        characteristics.item_characteristic_problems(
+            RULES, item(speed=100, colour="red", volume=D("2.5"), code="ABC"), "c"
+        )
+        == []
     )
 
 
 def test_a_mandatory_characteristic_with_a_default_may_be_left_out() -> None:
     # speed is mandatory but defaults to 500; volume is mandatory without a default
-    assert found(rules.item_characteristic_problems(RULES, [], "c")) == [("c", "characteristic.mandatory")]
-    assert rules.effective_characteristics(RULES, [])["speed"] == 500
+    assert found(characteristics.item_characteristic_problems(RULES, [], "c")) == [("c", "characteristic.mandatory")]
+    assert characteristics.effective_characteristics(RULES, [])["speed"] == 500
 
 
 @pytest.mark.parametrize(
@@ -204,22 +207,22 @@ def test_a_mandatory_characteristic_with_a_default_may_be_left_out() -> None:
     ],
 )
 def test_item_characteristic_problems(given_: list[Any], expected: tuple[str, str]) -> None:
-    assert expected in found(rules.item_characteristic_problems(RULES, given_, "c"))
+    assert expected in found(characteristics.item_characteristic_problems(RULES, given_, "c"))
 
 
 def test_an_offering_narrows_the_allowed_values_and_the_default() -> None:
-    narrowed = rules.characteristic_rules(
+    narrowed = characteristics.characteristic_rules(
         SPEC, [{"name": "speed", "productSpecCharacteristicValue": [{"value": 100, "isDefault": True}]}]
     )
-    assert found(rules.item_characteristic_problems(narrowed, item(volume=1, speed=500), "c")) == [
+    assert found(characteristics.item_characteristic_problems(narrowed, item(volume=1, speed=500), "c")) == [
         ("c[1].value", "characteristic.allowedValue")
     ]
-    assert rules.effective_characteristics(narrowed, [])["speed"] == 100
+    assert characteristics.effective_characteristics(narrowed, [])["speed"] == 100
 
 
 def test_value_uses_must_name_known_characteristics_and_allowed_values() -> None:
     uses = [{"name": "speed", "productSpecCharacteristicValue": [{"value": 200}]}, {"name": "ghost"}]
-    assert found(rules.value_use_problems(uses, SPEC, "prodSpecCharValueUse")) == [
+    assert found(characteristics.value_use_problems(uses, SPEC, "prodSpecCharValueUse")) == [
         ("prodSpecCharValueUse[0].productSpecCharacteristicValue[0].value", "characteristic.allowedValue"),
         ("prodSpecCharValueUse[1].name", "characteristic.unknown"),
     ]
@@ -227,17 +230,17 @@ def test_value_uses_must_name_known_characteristics_and_allowed_values() -> None
 
 def test_value_use_conditions_for_prices() -> None:
     uses = [{"name": "installation", "productSpecCharacteristicValue": [{"value": "technician"}]}]
-    assert rules.value_use_applies(uses, {"installation": "technician"})
-    assert not rules.value_use_applies(uses, {"installation": "self"})
-    assert rules.value_use_applies(None, {})
+    assert characteristics.value_use_applies(uses, {"installation": "technician"})
+    assert not characteristics.value_use_applies(uses, {"installation": "self"})
+    assert characteristics.value_use_applies(None, {})
 
 
 @given(st.integers(min_value=-1000, max_value=1000))
 def test_closed_ranges_hold_exactly_their_bounds(value: int) -> None:
-    spec_rules = rules.characteristic_rules(
+    spec_rules = characteristics.characteristic_rules(
         [{"name": "n", "valueType": "integer", "productSpecCharacteristicValue": [{"valueFrom": -5, "valueTo": 5}]}]
     )
-    ok = rules.item_characteristic_problems(spec_rules, item(n=value), "c") == []
+    ok = characteristics.item_characteristic_problems(spec_rules, item(n=value), "c") == []
     assert ok is (-5 <= value <= 5)
 
 

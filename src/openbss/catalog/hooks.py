@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from openbss.catalog import pricing, repository, rules
+from openbss.catalog import characteristics, pricing, repository, rules
 from openbss.core.clock import isoformat
 from openbss.core.errors import Conflict, ValidationFailed
 from openbss.core.problems import FieldProblem
@@ -270,7 +270,7 @@ class SpecificationHooks(CatalogEntryHooks):
 
     def problems(self, ctx: Context, doc: Doc, own_id: str | None, changed: set[str]) -> list[FieldProblem]:
         problems = super().problems(ctx, doc, own_id, changed)
-        problems += rules.characteristic_definition_problems(doc.get("productSpecCharacteristic"))
+        problems += characteristics.characteristic_definition_problems(doc.get("productSpecCharacteristic"))
         parts = _ref_ids(doc.get("bundledProductSpecification"))
         if doc.get("isBundle") is True and not parts:
             problems.append(
@@ -321,7 +321,7 @@ class OfferingHooks(CatalogEntryHooks):
                     ctx, "productSpecification", [(0, spec_id)], lambda _: "productSpecification.id"
                 )
             else:
-                problems += rules.value_use_problems(
+                problems += characteristics.value_use_problems(
                     doc.get("prodSpecCharValueUse"), spec.get("productSpecCharacteristic") or [], "prodSpecCharValueUse"
                 )
         elif doc.get("prodSpecCharValueUse") and not spec_id:

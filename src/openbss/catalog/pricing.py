@@ -24,7 +24,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from openbss.accounts.rules import is_currency, minor_unit
-from openbss.catalog.rules import period_problems, value_use_applies, within
+from openbss.catalog.characteristics import value_use_applies
+from openbss.catalog.rules import period_problems, within
 from openbss.core.problems import FieldProblem
 
 Doc = dict[str, Any]

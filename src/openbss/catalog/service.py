@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from openbss.catalog import characteristics as charspec
 from openbss.catalog import pricing, repository, rules
 from openbss.catalog.resource import PRODUCT_OFFERING, PRODUCT_OFFERING_PRICE
 from openbss.core.errors import NotFound, ValidationFailed
@@ -80,7 +81,7 @@ def check_orderable(
     return problems
 
 
-def _rules_for(ctx: Context, offering: Doc, at: datetime | None) -> dict[str, rules.CharacteristicRule]:
+def _rules_for(ctx: Context, offering: Doc, at: datetime | None) -> dict[str, charspec.CharacteristicRule]:
     spec_ref = offering.get("productSpecification")
     spec = (
         repository.cached_doc(ctx.session, "productSpecification", str(spec_ref["id"]))
@@ -89,7 +90,7 @@ def _rules_for(ctx: Context, offering: Doc, at: datetime | None) -> dict[str, ru
     )
     if spec is None:
         return {}
-    return rules.characteristic_rules(
+    return charspec.characteristic_rules(
         spec.get("productSpecCharacteristic") or [], offering.get("prodSpecCharValueUse") or [], at=at
     )
 
@@ -105,7 +106,7 @@ def check_characteristics(
     offering = repository.cached_doc(ctx.session, "productOffering", offering_id)
     if offering is None:
         return [FieldProblem(field, "reference.exists", f"no ProductOffering with id '{offering_id}'")]
-    return rules.item_characteristic_problems(_rules_for(ctx, offering, ctx.now), list(characteristics), field)
+    return charspec.item_characteristic_problems(_rules_for(ctx, offering, ctx.now), list(characteristics), field)
 
 
 def _expand(ctx: Context, refs: Sequence[Any], depth: int = 0) -> list[Doc]:
@@ -168,7 +169,7 @@ def price_item(
     offering = repository.cached_doc(ctx.session, "productOffering", offering_id)
     if offering is None:
         raise NotFound(f"no ProductOffering with id '{offering_id}'", field="productOffering.id", rule="exists")
-    values = rules.effective_characteristics(_rules_for(ctx, offering, at), list(characteristics))
+    values = charspec.effective_characteristics(_rules_for(ctx, offering, at), list(characteristics))
     refs = list(offering.get("productOfferingPrice") or [])
     own = {str(r.get("id")) for r in refs if isinstance(r, dict)}
     pops = _expand(ctx, refs)
