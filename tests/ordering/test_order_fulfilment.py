@@ -27,6 +27,7 @@ def test_three_items_one_fails_partial_then_retry_completes(net_shop: Shop, oss_
     assert retried.json()["state"] == "inProgress"
     done = shop.wait_for(order["id"], lambda o: o["state"] == "completed")
     assert item_states(done) == {"1": "completed", "2": "completed", "3": "completed"}
+    assert [(e["code"], e["status"]) for e in done["errorMessage"]] == [("fallout.failed", "retried")]
     print(done)
 
 

@@ -129,6 +129,19 @@ def resolve_open_fallout(
         record.resolved_by = by[:120]
         count += 1
     ctx.session.flush()
+    row = repository.order(ctx.session, order_id, for_update=True) if count else None
+    if row is not None:  # the order's error messages about it say how it ended
+        errors = [
+            {**e, "status": resolution}
+            if isinstance(e, dict)
+            and e.get("status") == "open"
+            and str(e.get("code", "")).startswith("fallout.")
+            and (item_ids is None or {r.get("itemId") for r in e.get("productOrderItem") or []} & set(item_ids))
+            else e
+            for e in row.doc.get("errorMessage") or []
+        ]
+        if errors != row.doc.get("errorMessage"):
+            change_order(ctx, row, values={"errorMessage": errors})
     return count
 
 
