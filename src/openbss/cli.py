@@ -96,6 +96,56 @@ def worker(
     run_worker_forever(db, get_settings(), name=name)
 
 
+@app.command("oss-simulator")
+def oss_simulator(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8641,
+    delay: Annotated[float, typer.Option(min=0, help="seconds each step of an order takes (float)")] = 1.0,
+    start_delay: Annotated[
+        float | None, typer.Option(min=0, help="seconds from acknowledged to inProgress (else --delay)")
+    ] = None,
+    item_delay: Annotated[float | None, typer.Option(min=0, help="seconds each item takes (else --delay)")] = None,
+    cancel_delay: Annotated[
+        float | None, typer.Option(min=0, help="seconds each cancellation step takes (else --delay)")
+    ] = None,
+    failure_rate: Annotated[float, typer.Option(min=0, max=1, help="chance that a service order item fails")] = 0.0,
+    reject_rate: Annotated[float, typer.Option(min=0, max=1, help="chance that a whole order is rejected")] = 0.0,
+    seed: Annotated[int | None, typer.Option(help="random seed: same seed and same orders, same outcomes")] = None,
+    secret: Annotated[
+        str | None,
+        typer.Option(help="HMAC key that signs the events (else OPENBSS_OSS_EVENT_SECRET); '' sends them unsigned"),
+    ] = None,
+) -> None:
+    """Run a simulated network OSS speaking TMF641 Service Ordering (for demos and tests).
+
+    Orders go acknowledged -> inProgress -> completed (or failed, partial, rejected) on real time and
+    every change is POSTed, signed, to the subscribers of its /hub. Force an outcome per order or item
+    with a "simulatorOutcome" of complete, fail, reject or hang (see docs/oss.md); finish a hanging
+    order with POST /simulator/serviceOrder/{id}/complete or /fail. Point openbss at it with
+    OPENBSS_OSS_URL=http://HOST:PORT/tmf-api/serviceOrdering/v4.
+    """
+    import uvicorn
+
+    from openbss.oss.simulator import create_simulator_app
+    from openbss.oss.simulator_config import BASE_PATH, SimulatorConfig
+
+    config = SimulatorConfig(
+        delay=delay,
+        start_delay=start_delay,
+        item_delay=item_delay,
+        cancel_delay=cancel_delay,
+        failure_rate=failure_rate,
+        reject_rate=reject_rate,
+        seed=seed,
+        secret=get_settings().oss_event_secret if secret is None else secret,
+    )
+    console.print(
+        f"OSS simulator (TMF641) on http://{host}:{port}{BASE_PATH}  (delay {delay}s, failure rate {failure_rate}, "
+        f"reject rate {reject_rate}, seed {seed}, events {'signed' if config.secret else 'unsigned'})"
+    )
+    uvicorn.run(create_simulator_app(config), host=host, port=port, log_level="warning", access_log=False)
+
+
 @db_app.command("upgrade")
 def db_upgrade(database: DatabaseOption = None) -> None:
     """Create or migrate the schema to the newest version (Alembic)."""
@@ -170,7 +220,68 @@ def etom_coverage(
     )
 
 
+# --- customer orders --------------------------------------------------------------------------------
+
+orders_app = typer.Typer(help="Customer order handling (TMF622): reports and the jeopardy sweep.", no_args_is_help=True)
+app.add_typer(orders_app, name="orders")
+
+
+@orders_app.command("report")
+def orders_report(
+    database: DatabaseOption = None,
+    since: Annotated[str | None, typer.Option("--from", help="orders placed at or after (2025-03-01)")] = None,
+    until: Annotated[str | None, typer.Option("--to", help="orders placed before")] = None,
+    period: Annotated[str, typer.Option(help="day, week or month")] = "day",
+    group_by: Annotated[str, typer.Option(help="any of period,offering,channel")] = "period,offering,channel",
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+) -> None:
+    """Order counts, cycle times, fallout and jeopardy rates per period, offering and channel."""
+    from openbss.ordering.cli import run_report
+
+    raise typer.Exit(
+        run_report(
+            _open(database), console, since=since, until=until, period=period, group_by=group_by, as_json=as_json
+        )
+    )
+
+
+@orders_app.command("jeopardy-sweep")
+def orders_jeopardy_sweep(database: DatabaseOption = None) -> None:
+    """Run the jeopardy sweep now (it also runs as the periodic job ordering.jeopardy_sweep)."""
+    from openbss.ordering.cli import run_sweep
+
+    raise typer.Exit(run_sweep(_open(database), console))
+
+
 # --- demo data and benchmarks ------------------------------------------------------------------------
+
+inventory_app = typer.Typer(help="The product inventory (TMF637).", no_args_is_help=True)
+app.add_typer(inventory_app, name="inventory")
+
+
+@inventory_app.command("audit")
+def inventory_audit(
+    database: DatabaseOption = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="audit only the first N products (by id)")] = None,
+    show: Annotated[int, typer.Option(min=0, help="findings to list")] = 50,
+) -> None:
+    """Check every product against its customer, billing account, bundle and catalog (eTOM 1.3.16.5)."""
+    from openbss.core.security import Principal
+    from openbss.inventory.audit import audit_inventory
+    from openbss.tmf.context import Context
+
+    db = _open(database)
+    with db.session(write=True) as session:
+        ctx = Context(session=session, principal=Principal(subject="cli", role="admin"), settings=get_settings())
+        report = audit_inventory(ctx, limit=limit)
+    for finding in report.findings[:show]:
+        console.print(f"{finding.product_id}  {finding.rule:28} {finding.field}: {finding.message}")
+    for rule, count in report.by_rule.items():
+        console.print(f"{rule}: {count}")
+    products = len({f.product_id for f in report.findings})
+    console.print(f"{report.checked} products checked, {products} with findings, {len(report.findings)} findings")
+    raise typer.Exit(1 if report.findings else 0)
+
 
 bench_app = typer.Typer(help="Benchmarks that print throughput and latency figures.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
@@ -186,6 +297,33 @@ def demo(
     from openbss.demo.cli import run_demo
 
     raise typer.Exit(run_demo(_open(database, migrate=True), console, seed=seed, customers=customers))
+
+
+@bench_app.command("orders")
+def bench_orders(
+    database: Annotated[
+        str, typer.Option("--database", help="database URL of an empty database of its own")
+    ] = "sqlite:///openbss-bench-orders.db",
+    orders: Annotated[int, typer.Option(min=1, help="orders to capture through the API")] = 10_000,
+    concurrency: Annotated[int, typer.Option(min=1, help="requests in flight at once")] = 8,
+    open_orders: Annotated[int, typer.Option(min=0, help="open orders the jeopardy sweep runs over")] = 100_000,
+    timeout: Annotated[
+        float, typer.Option(min=1, help="seconds to wait for the orders to be issued and completed")
+    ] = 600,
+) -> None:
+    """Measure order capture, validation and issue against the OSS simulator, and the jeopardy sweep."""
+    from openbss.bench.orders import run_orders_benchmark
+
+    raise typer.Exit(
+        run_orders_benchmark(
+            _open(database, migrate=True),
+            console,
+            orders=orders,
+            concurrency=concurrency,
+            open_orders=open_orders,
+            timeout=timeout,
+        )
+    )
 
 
 @bench_app.command("api")

@@ -40,6 +40,29 @@ class Settings(BaseSettings):
     embedded_worker: Literal["on", "off"] = Field(
         "on", description="run the job worker inside 'openbss serve' (embedded deployments)"
     )
+    # shopping cart (TMF663)
+    cart_validity_days: int = Field(30, ge=1, description="a cart expires this many days after its last change")
+    cart_self_service_channel: str = Field(
+        "selfService", description="sales channel id of carts changed by customer or partner tokens"
+    )
+    cart_assisted_channel: str = Field("assisted", description="sales channel id of carts changed by staff")
+    # southbound service ordering (TMF641), see docs/oss.md
+    oss_url: str = Field(
+        "http://127.0.0.1:8641/tmf-api/serviceOrdering/v4", description="TMF641 base URL of the network OSS"
+    )
+    oss_timeout_seconds: float = Field(10.0, description="HTTP timeout of one call to the OSS")
+    oss_listener_url: str = Field(
+        "http://127.0.0.1:8000", description="our own base URL, as the OSS reaches it, for its event callbacks"
+    )
+    oss_event_secret: str = Field(
+        "change-me-openbss-oss-event-secret",
+        description="HMAC key that OSS events must be signed with; empty accepts unsigned events",
+    )
+    # order handling (TMF622), see docs/ordering.md
+    order_jeopardy_sweep_seconds: float = Field(60.0, description="how often the jeopardy sweep runs")
+    order_southbound_poll_seconds: float = Field(
+        30.0, description="how often service orders without news are polled at the OSS (events are the main path)"
+    )
 
 
 @lru_cache(maxsize=1)

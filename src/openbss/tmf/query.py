@@ -356,6 +356,10 @@ def where_clauses(
 ) -> list[ColumnElement[bool]]:
     clauses: list[ColumnElement[bool]] = []
     for cond in conditions:
+        if cond.path == "href" and cond.op in ("eq", "ne"):  # an href names the resource by its id
+            ids = tuple(value.rstrip("/").rsplit("/", 1)[-1] for value in cond.values)
+            clauses.append(_column_condition(id_column, Condition("id", cond.op, ids)))
+            continue
         column = column_map.columns.get(cond.path)
         if column is not None:
             clauses.append(_column_condition(column, cond))

@@ -1,0 +1,1 @@
+"""TMF620 product catalog: catalogs, categories, specifications, offerings and prices."""

@@ -1,0 +1,55 @@
+"""Background jobs of order handling (all idempotent; state lives in the order tables).
+
+* ``ordering.process_order`` - validate a captured or changed order and act on it;
+* ``ordering.send_southbound`` - send an order's waiting TMF641 service orders;
+* ``ordering.cancel_order`` - assess and carry out a cancellation request;
+* ``ordering.jeopardy_sweep`` (periodic) - jeopardy alerts and fallout escalation;
+* ``ordering.southbound_watch`` (periodic) - send leftovers, poll the OSS for
+  service orders without news, turn missed deadlines into timeout fallout.
+"""
+
+from __future__ import annotations
+
+from openbss.core import clock
+from openbss.jobs.context import JobContext
+from openbss.jobs.registry import every, get_task, task
+from openbss.ordering import cancellation, fulfilment, handling, jeopardy
+from openbss.ordering.resource import CANCEL_TASK, PROCESS_ORDER_TASK
+
+SWEEP_TASK = "ordering.jeopardy_sweep"
+WATCH_TASK = "ordering.southbound_watch"
+
+
+@task(PROCESS_ORDER_TASK, max_attempts=5, backoff_seconds=5)
+def process_order(ctx: JobContext) -> None:
+    with ctx.database.session(write=True) as session:
+        handling.process_order(fulfilment.job_context(session, ctx.settings), str(ctx.payload["order"]))
+
+
+@task(fulfilment.SEND_TASK, max_attempts=6, backoff_seconds=5, lease_seconds=120)
+def send_southbound(ctx: JobContext) -> None:
+    definition = get_task(fulfilment.SEND_TASK)
+    last = definition is not None and ctx.attempt >= definition.max_attempts
+    fulfilment.send_southbound(ctx.database, ctx.settings, order_id=ctx.payload.get("order"), last_attempt=last)
+
+
+@task(CANCEL_TASK, max_attempts=6, backoff_seconds=5, lease_seconds=120)
+def cancel_order(ctx: JobContext) -> None:
+    cancellation.run_cancellation(ctx.database, ctx.settings, str(ctx.payload["task"]))
+
+
+@task(SWEEP_TASK, lease_seconds=120)
+def jeopardy_sweep(ctx: JobContext) -> None:
+    with ctx.database.session(write=True) as session:
+        jeopardy.sweep_jeopardy(fulfilment.job_context(session, ctx.settings))
+
+
+@task(WATCH_TASK, lease_seconds=300)
+def southbound_watch(ctx: JobContext) -> None:
+    fulfilment.send_southbound(ctx.database, ctx.settings, order_id=None, last_attempt=False)
+    fulfilment.poll_southbound(ctx.database, ctx.settings)
+    fulfilment.check_deadlines(ctx.database, ctx.settings, clock.now())
+
+
+every(SWEEP_TASK, seconds=lambda s: s.order_jeopardy_sweep_seconds)
+every(WATCH_TASK, seconds=lambda s: s.order_southbound_poll_seconds)

@@ -1,0 +1,195 @@
+"""Checkout: a cart becomes a TMF622 product order through ordering's capture_order.
+
+The ordering domain is built on another branch; until it is merged here the
+tests stand in for ``capture_order`` with a recorder that answers like it
+(an order id, href and state), and one test checks the 501 a server without
+ordering gives.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from cart_helpers import CARTS, CATALOG, Headers, created, customer, details, individual, offering, price, small_catalog
+from fastapi.testclient import TestClient
+
+from openbss.cart import service
+from openbss.cart.models import ShoppingCartRow
+from openbss.core import clock
+from openbss.core.db import Database
+from openbss.tmf.context import Context
+
+Auth = Callable[..., Headers]
+ORDERING_PRESENT = importlib.util.find_spec("openbss.ordering") is not None
+
+
+class Recorder:
+    """Answers like capture_order and keeps what it was given."""
+
+    def __init__(self, state: str = "acknowledged") -> None:
+        self.state = state
+        self.orders: list[dict[str, Any]] = []
+
+    def __call__(self, ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
+        self.orders.append(body)
+        number = len(self.orders)
+        href = f"{ctx.base_url}/tmf-api/productOrderingManagement/v4/productOrder/o-{number}"
+        return {"id": f"o-{number}", "href": href, "state": self.state, **body}
+
+
+@pytest.fixture
+def shop(client: TestClient, admin: Headers, agent: Headers) -> dict[str, Any]:
+    catalog = small_catalog(client, admin)
+    party = individual(client, agent)
+    jane = customer(client, agent, party)
+    return {**catalog, "party": party, "jane": jane}
+
+
+@pytest.fixture
+def recorder(monkeypatch: pytest.MonkeyPatch) -> Recorder:
+    fake = Recorder()
+    monkeypatch.setattr(service, "capture_order_function", lambda: fake)
+    return fake
+
+
+def _cart(client: TestClient, headers: Headers, shop: dict[str, Any], *items: dict[str, Any]) -> dict[str, Any]:
+    ref = [{"id": shop["jane"]["id"], "@referredType": "Customer", "role": "customer", "name": "Jane Doe"}]
+    return created(client.post(CARTS, json={"relatedParty": ref, "cartItem": list(items)}, headers=headers))
+
+
+def _item(offer: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"productOffering": {"id": offer["id"], "name": offer["name"]}, **extra}
+
+
+def test_checkout_sends_the_cart_as_an_order_and_closes_the_cart(
+    client: TestClient, auth: Auth, shop: dict[str, Any], recorder: Recorder, db: Database
+) -> None:
+    jane = auth("customer", party=shop["party"])
+    speed = {"productCharacteristic": [{"name": "speed", "valueType": "string", "value": "1G"}]}
+    cart = _cart(
+        client,
+        jane,
+        shop,
+        _item(shop["duo"], cartItemRelationship=[{"id": "9", "relationshipType": "reliesOn"}]),
+        _item(shop["fibre"], product=speed),
+        _item(shop["tv"], status="saveForLater"),
+    )
+    response = client.post(
+        f"{CARTS}/{cart['id']}/checkout",
+        json={"billingAccount": {"id": "ba-1"}, "requestedStartDate": "2027-01-01T00:00:00Z"},
+        headers=jane,
+    )
+    assert response.status_code == 201, response.text
+    assert response.headers["Location"].endswith("/productOrder/o-1")
+    (order,) = recorder.orders
+    assert order["relatedParty"] == cart["relatedParty"]
+    assert order["channel"] == [{"id": "selfService", "role": "sales", "@referredType": "SalesChannel"}]
+    assert order["billingAccount"] == {"id": "ba-1"} and order["requestedStartDate"] == "2027-01-01T00:00:00Z"
+    assert [i["id"] for i in order["productOrderItem"]] == ["1", "4"]  # the saved-for-later item stays behind
+    bundle = order["productOrderItem"][0]
+    assert [i["productOffering"]["id"] for i in bundle["productOrderItem"]] == [shop["fibre"]["id"], shop["tv"]["id"]]
+    assert bundle["productOrderItemRelationship"] == [{"id": "9", "relationshipType": "reliesOn"}]
+    assert order["productOrderItem"][1]["product"] == speed
+    assert order["productOrderItem"][1]["action"] == "add" and order["productOrderItem"][1]["quantity"] == 1
+    totals = {p["priceType"]: p["price"]["taxIncludedAmount"]["value"] for p in order["orderTotalPrice"]}
+    assert totals == {"oneTime": Decimal("98.00"), "recurring": Decimal("74.80")}  # exact, re-priced at checkout
+    assert order["note"][-1]["text"].endswith(f"/shoppingCart/{cart['id']}")
+
+    closed = client.get(f"{CARTS}/{cart['id']}", headers=jane).json()
+    assert closed["validFor"]["endDateTime"] <= clock.isoformat(clock.now())
+    with db.session() as session:
+        row = session.get(ShoppingCartRow, cart["id"])
+        assert row is not None and row.order_id == "o-1"
+    again = client.post(f"{CARTS}/{cart['id']}/checkout", json={}, headers=jane)
+    assert again.status_code == 409 and details(again) == [("id", "cart.checkedOut")]
+    frozen = client.patch(f"{CARTS}/{cart['id']}", json={"cartItem": []}, headers=jane)
+    assert frozen.status_code == 409 and details(frozen) == [("id", "cart.checkedOut")]
+    assert len(recorder.orders) == 1
+
+
+def test_staff_checkout_uses_the_assisted_channel(
+    client: TestClient, agent: Headers, shop: dict[str, Any], recorder: Recorder
+) -> None:
+    cart = _cart(client, agent, shop, _item(shop["tv"]))
+    assert client.post(f"{CARTS}/{cart['id']}/checkout", headers=agent).status_code == 201
+    assert recorder.orders[0]["channel"][0]["id"] == "assisted"
+
+
+def test_a_rejected_order_leaves_the_cart_open(
+    client: TestClient, agent: Headers, shop: dict[str, Any], recorder: Recorder
+) -> None:
+    recorder.state = "rejected"
+    cart = _cart(client, agent, shop, _item(shop["tv"]))
+    response = client.post(f"{CARTS}/{cart['id']}/checkout", json={}, headers=agent)
+    assert response.status_code == 201 and response.json()["state"] == "rejected"
+    assert client.patch(f"{CARTS}/{cart['id']}", json={"cartItem": []}, headers=agent).status_code == 200
+
+
+def test_checkout_re_checks_the_cart(
+    client: TestClient, admin: Headers, agent: Headers, auth: Auth, shop: dict[str, Any], recorder: Recorder
+) -> None:
+    radio = offering(client, admin, "Radio", [price(client, admin, "Radio", "oneTime", "3.00")])
+    cart = _cart(client, agent, shop, _item(radio))
+    retired = client.patch(
+        f"{CATALOG}/productOffering/{radio['id']}", json={"lifecycleStatus": "Retired"}, headers=admin
+    )
+    assert retired.status_code == 200, retired.text
+    response = client.post(f"{CARTS}/{cart['id']}/checkout", headers=agent)
+    assert response.status_code == 409 and response.json()["code"] == "ERR_CONFLICT"
+    assert details(response) == [("cartItem[0].productOffering", "offering.lifecycle")]
+
+    empty = _cart(client, agent, shop, _item(shop["tv"], status="saveForLater"))
+    refused = client.post(f"{CARTS}/{empty['id']}/checkout", headers=agent)
+    assert refused.status_code == 409 and details(refused) == [("cartItem", "cart.empty")]
+
+    anonymous = created(client.post(CARTS, json={"cartItem": [_item(shop["tv"])]}, headers=agent))
+    refused = client.post(f"{CARTS}/{anonymous['id']}/checkout", headers=agent)
+    assert refused.status_code == 409 and details(refused) == [("relatedParty", "cart.customer")]
+
+    fine = _cart(client, agent, shop, _item(shop["tv"]))
+    bad = client.post(f"{CARTS}/{fine['id']}/checkout", json={"productOrderItem": []}, headers=agent)
+    assert bad.status_code == 400 and details(bad) == [("productOrderItem", "unknownAttribute")]
+    assert client.post(f"{CARTS}/{fine['id']}/checkout", content=b"[1]", headers=agent).status_code == 400
+
+    other = auth("customer", party=individual(client, agent, "John"))
+    assert client.post(f"{CARTS}/{fine['id']}/checkout", headers=other).status_code == 404
+    assert client.post(f"{CARTS}/{fine['id']}/checkout", headers=auth("billing")).status_code == 403
+
+    clock.clock.advance(timedelta(days=31))
+    late = client.post(f"{CARTS}/{fine['id']}/checkout", headers=auth("agent"))
+    assert late.status_code == 409 and details(late) == [("validFor", "cart.expired")]
+    assert recorder.orders == []
+
+
+@pytest.mark.skipif(ORDERING_PRESENT, reason="the ordering domain is installed")
+def test_without_ordering_checkout_is_not_implemented(client: TestClient, agent: Headers, shop: dict[str, Any]) -> None:
+    cart = _cart(client, agent, shop, _item(shop["tv"]))
+    response = client.post(f"{CARTS}/{cart['id']}/checkout", headers=agent)
+    assert response.status_code == 501 and response.json()["code"] == "ERR_NOT_IMPLEMENTED"
+    assert client.patch(f"{CARTS}/{cart['id']}", json={"cartItem": []}, headers=agent).status_code == 200
+
+
+@pytest.mark.skipif(not ORDERING_PRESENT, reason="the ordering domain is not installed")
+def test_checkout_through_the_real_ordering_domain(
+    client: TestClient, agent: Headers, auth: Auth, shop: dict[str, Any], db: Database
+) -> None:
+    jane = auth("customer", party=shop["party"])
+    cart = _cart(client, jane, shop, _item(shop["duo"]), _item(shop["tv"], quantity=2))
+    response = client.post(f"{CARTS}/{cart['id']}/checkout", json={"description": "my order"}, headers=jane)
+    assert response.status_code == 201, response.text
+    order = response.json()
+    assert order["state"] == "acknowledged" and order["description"] == "my order"
+    assert response.headers["Location"] == order["href"]
+    assert [i["id"] for i in order["productOrderItem"]] == ["1", "4"]
+    assert [i["id"] for i in order["productOrderItem"][0]["productOrderItem"]] == ["2", "3"]
+    stored = client.get(order["href"].replace("http://testserver", ""), headers=jane)
+    assert stored.status_code == 200 and stored.json()["id"] == order["id"]
+    with db.session() as session:
+        row = session.get(ShoppingCartRow, cart["id"])
+        assert row is not None and row.order_id == order["id"]
+    assert client.post(f"{CARTS}/{cart['id']}/checkout", headers=jane).status_code == 409
