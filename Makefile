@@ -33,7 +33,7 @@ test: $(STAMP)
 
 ## test-pg: the whole test suite on PostgreSQL
 test-pg: $(STAMP)
-	OPENBSS_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest
+	OPENBSS_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -n 2
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests

@@ -23,8 +23,27 @@ import_all_models()
 PG_URL = os.environ.get("OPENBSS_TEST_DATABASE_URL")
 
 
+def _worker_url(url: str) -> str:
+    """Under pytest-xdist each worker gets a database of its own, named after the given one
+    (``test`` -> ``test_gw0``), created on first use; without xdist the given database."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    base, _, name = url.rpartition("/")
+    own = f"{name}_{worker}"
+    admin = Database(url)
+    try:
+        with admin.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": own}).first()
+            if exists is None:
+                conn.execute(text(f'CREATE DATABASE "{own}"'))
+    finally:
+        admin.dispose()
+    return f"{base}/{own}"
+
+
 def _fresh_postgres(url: str) -> Database:
-    database = Database(url)
+    database = Database(_worker_url(url))
     with database.engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
