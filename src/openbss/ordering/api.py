@@ -35,6 +35,9 @@ from openbss.core.errors import NotFound, ValidationFailed
 from openbss.core.problems import FieldProblem
 from openbss.core.security import Principal
 from openbss.ordering import customer_links, fallout, handling, jeopardy, policy, reports, repository
+
+# the process steps these modules carry out are registered when they are imported (GET /processes)
+from openbss.ordering import cancellation, completion  # noqa: F401  isort: skip
 from openbss.ordering.extensions import SCHEMAS
 from openbss.ordering.orders import load_order, render
 from openbss.ordering.resource import CANCEL_PRODUCT_ORDER, ORDERING_API, PRODUCT_ORDER, STAFF
