@@ -13,20 +13,19 @@ cart open, so the customer can fix it and check out again.
 from __future__ import annotations
 
 import copy
-import importlib
-from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, cast
+from typing import Any
 
 from openbss.cart import hooks, rules
 from openbss.cart.models import ShoppingCartRow
 from openbss.cart.resource import CART_USERS, SHOPPING_CART
 from openbss.core.clock import isoformat
-from openbss.core.errors import ApiError, Conflict, ValidationFailed
+from openbss.core.errors import Conflict, ValidationFailed
 from openbss.core.problems import FieldProblem
 from openbss.core.security import Principal
 from openbss.customers.models import CustomerRow
 from openbss.customers.service import register_merge_handler
+from openbss.ordering.service import capture_order
 from openbss.tmf import service as engine
 from openbss.tmf.context import Context
 from openbss.tmf.resource import Doc
@@ -34,19 +33,6 @@ from openbss.tmf.resource import Doc
 __all__ = ["SHOPPING_CART", "checkout", "move_carts_on_merge"]
 
 SYSTEM = Principal(subject="openbss-cart", role="admin")
-CaptureOrder = Callable[[Context, Doc], Doc]
-
-
-def capture_order_function() -> CaptureOrder | None:
-    """``openbss.ordering.service.capture_order``, when the ordering domain is installed."""
-    try:
-        module = importlib.import_module("openbss.ordering.service")
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith("openbss.ordering"):
-            return None
-        raise
-    function = getattr(module, "capture_order", None)
-    return cast(CaptureOrder, function) if callable(function) else None
 
 
 def _check_open(ctx: Context, row: ShoppingCartRow) -> None:
@@ -85,17 +71,7 @@ def checkout(ctx: Context, cart_id: str, request: Doc) -> Doc:
         raise Conflict(
             f"the cart cannot be ordered as it is now: {exc.message}", problems=exc.problems, rule="cart.notOrderable"
         ) from None
-    capture = capture_order_function()
-    if capture is None:
-        raise ApiError(
-            "checkout needs the product ordering domain, which this server does not have",
-            status=501,
-            code="ERR_NOT_IMPLEMENTED",
-            reason="Not implemented",
-            field="id",
-            rule="cart.orderingMissing",
-        )
-    order = capture(
+    order = capture_order(
         ctx, rules.order_from_cart(cart, request, hooks.channel_of(ctx), engine.href(ctx, SHOPPING_CART, row.id))
     )
     if order.get("state") != "rejected":
