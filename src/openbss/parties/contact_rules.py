@@ -21,6 +21,7 @@ party:
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, Final
@@ -78,9 +79,14 @@ def _key(text: object) -> str:
     return "".join(ch for ch in str(text).casefold() if ch.isalnum())
 
 
+@functools.lru_cache(maxsize=256)
+def _medium_kind(medium_type: str) -> str | None:
+    return _MEDIUM_KINDS.get(_key(medium_type))
+
+
 def medium_kind(medium_type: object) -> str | None:
     """``email``, ``phone``, ``fax`` or ``postal`` for a TMF ``mediumType``; ``None`` if unknown."""
-    return _MEDIUM_KINDS.get(_key(medium_type)) if isinstance(medium_type, str) else None
+    return _medium_kind(medium_type) if isinstance(medium_type, str) else None
 
 
 def identification_scheme(identification_type: object) -> str | None:
