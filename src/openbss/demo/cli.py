@@ -81,6 +81,7 @@ def run_demo(database: Database, console: Console, *, seed: int, customers: int)
         "next: openbss serve --database <same URL>, then get a token with "
         "[bold]openbss token create --role agent[/bold] and call e.g. "
         "GET /tmf-api/customerManagement/v4/customer?status=approved&limit=5 "
-        "with 'Authorization: Bearer <token>'"
+        "with 'Authorization: Bearer <token>'; the order desk: "
+        "GET /tmf-api/productOrderingManagement/v4/productOrder?state=held,partial,inProgress"
     )
     return 0
