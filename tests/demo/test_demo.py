@@ -76,7 +76,7 @@ def test_phone_and_tax_numbers_are_valid_and_distinct(country: str) -> None:
 
 def test_load_counts_accounts_and_idempotency(db: Database) -> None:
     data = build_dataset(7, 30)
-    result = load_demo(db, seed=7, customers=30)
+    result = load_demo(db, seed=7, customers=30, orders=False)
     assert not result.already_loaded
     assert result.created["Customer"] == _count(db, CustomerRow) == 30
     individuals = sum(1 for c in data.customers if c.party.kind == "Individual")
@@ -100,7 +100,7 @@ def test_load_counts_accounts_and_idempotency(db: Database) -> None:
     assert all(owners[c.id] >= 1 for c in customers)
     assert all(c.customer_number for c in customers)
 
-    again = load_demo(db, seed=7, customers=30)
+    again = load_demo(db, seed=7, customers=30, orders=False)
     assert again.already_loaded and (again.seed, again.customers) == (7, 30)
     assert not again.created
     assert _count(db, CustomerRow) == 30
@@ -108,7 +108,7 @@ def test_load_counts_accounts_and_idempotency(db: Database) -> None:
 
 
 def test_loaded_demo_is_served_by_the_api(db: Database, client: TestClient, agent: dict[str, str]) -> None:
-    load_demo(db, seed=11, customers=12)
+    load_demo(db, seed=11, customers=12, orders=False)
     listed = client.get(CUSTOMERS, params={"limit": 5}, headers=agent)
     assert listed.status_code == 206, listed.text
     assert listed.headers["X-Total-Count"] == "12"

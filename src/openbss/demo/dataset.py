@@ -439,6 +439,8 @@ def customer_spec(rng: random.Random, party: PartySpec, today: date) -> Customer
     since = _day(rng, date(2015, 1, 1), today - timedelta(days=1))
     characteristic: tuple[Doc, ...] = (
         {"name": "segment", "valueType": "string", "value": "business" if business else "residential"},
+        # the category the catalog's market segments are matched against (offering eligibility)
+        {"name": "customerCategory", "valueType": "string", "value": "business" if business else "residential"},
         {"name": "preferredLanguage", "valueType": "string", "value": party.language},
     )
     profile: tuple[Doc, ...] = ()
