@@ -310,6 +310,11 @@ def bench_orders(
     timeout: Annotated[
         float, typer.Option(min=1, help="seconds to wait for the orders to be issued and completed")
     ] = 600,
+    customers: Annotated[int, typer.Option(min=1, help="customers (with a billing account) placing the orders")] = 50,
+    workers: Annotated[int, typer.Option(min=1, help="server processes ('openbss serve --workers')")] = 1,
+    oss_delay: Annotated[
+        float, typer.Option(min=0, help="seconds each step of a service order takes at the OSS")
+    ] = 1.0,
 ) -> None:
     """Measure order capture, validation and issue against the OSS simulator, and the jeopardy sweep."""
     from openbss.bench.orders import run_orders_benchmark
@@ -322,6 +327,9 @@ def bench_orders(
             concurrency=concurrency,
             open_orders=open_orders,
             timeout=timeout,
+            customers=customers,
+            workers=workers,
+            oss_delay=oss_delay,
         )
     )
 

@@ -21,10 +21,11 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 from openbss.catalog import service as catalog
+from openbss.core import clock
 from openbss.core.clock import isoformat
 from openbss.core.db import Database
 from openbss.core.ids import new_id
@@ -477,7 +478,9 @@ def poll_southbound(database: Database, settings: Settings, *, limit: int = 200)
     from openbss.oss.listener import deliver_polled_order
 
     with database.session() as session:
-        ids = repository.southbound_to_poll(session, sorted(SB_OPEN), limit)
+        # only those without news for a polling period: the others are kept up to date by events
+        quiet_since = clock.now() - timedelta(seconds=settings.order_southbound_poll_seconds)
+        ids = repository.southbound_to_poll(session, sorted(SB_OPEN), limit, quiet_since=quiet_since)
     polled = 0
     if not ids:
         return 0

@@ -44,6 +44,19 @@ def orders_needing_validation(session: Session, limit: int) -> list[str]:
     return list(session.execute(stmt).scalars())
 
 
+def acknowledged_waiting(session: Session, limit: int, *, skip: str | None = None) -> list[str]:
+    """Captured orders waiting for validation, oldest first (on the ``status`` index; locked rows skipped)."""
+    stmt = (
+        select(ProductOrderRow.id)
+        .where(ProductOrderRow.status == rules.ACKNOWLEDGED, ProductOrderRow.needs_validation.is_(True))
+        .order_by(ProductOrderRow.created_at, ProductOrderRow.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    return [i for i in session.execute(stmt).scalars() if i != skip]
+
+
 def delete_order_records(session: Session, order_id: str) -> None:
     for model in (OrderItemRow, SouthboundOrderRow, OrderFalloutRow, OrderPaymentRow):
         session.execute(delete(model).where(model.order_id == order_id))
@@ -193,10 +206,15 @@ def southbound_to_send(session: Session, *, order_id: str | None = None, limit: 
     return list(session.execute(stmt.order_by(SouthboundOrderRow.created_at).limit(limit)).scalars())
 
 
-def southbound_to_poll(session: Session, states: Sequence[str], limit: int) -> list[str]:
+def southbound_to_poll(session: Session, states: Sequence[str], limit: int, *, quiet_since: datetime) -> list[str]:
+    """Open service orders with no news since ``quiet_since``, the longest quiet first."""
     stmt = (
         select(SouthboundOrderRow.id)
-        .where(SouthboundOrderRow.current.is_(True), SouthboundOrderRow.status.in_(list(states)))
+        .where(
+            SouthboundOrderRow.current.is_(True),
+            SouthboundOrderRow.status.in_(list(states)),
+            SouthboundOrderRow.updated_at <= quiet_since,
+        )
         .order_by(SouthboundOrderRow.updated_at)
         .limit(limit)
     )

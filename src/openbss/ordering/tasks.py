@@ -13,17 +13,34 @@ from __future__ import annotations
 from openbss.core import clock
 from openbss.jobs.context import JobContext
 from openbss.jobs.registry import every, get_task, task
-from openbss.ordering import cancellation, fulfilment, handling, jeopardy
+from openbss.ordering import cancellation, fulfilment, handling, jeopardy, repository
 from openbss.ordering.resource import CANCEL_TASK, PROCESS_ORDER_TASK
 
 SWEEP_TASK = "ordering.jeopardy_sweep"
 WATCH_TASK = "ordering.southbound_watch"
 
 
+VALIDATION_BATCH = 50
+"""Captured orders one ``ordering.process_order`` run validates together (see :func:`process_order`)."""
+
+
 @task(PROCESS_ORDER_TASK, max_attempts=5, backoff_seconds=5)
 def process_order(ctx: JobContext) -> None:
+    """Validate the job's order and, on a first attempt, up to ``VALIDATION_BATCH - 1`` other captured ones.
+
+    The batch shares one transaction, so the policy, catalog entries, customers
+    and accounts are read once for all its orders, and there is one commit.
+    The other orders' own jobs then find nothing to do. If anything in the
+    batch fails, all of it rolls back: each order keeps its own job, and a
+    retry validates only its own order, so one bad order cannot hold up the rest.
+    """
+    order_id = str(ctx.payload["order"])
     with ctx.database.session(write=True) as session:
-        handling.process_order(fulfilment.job_context(session, ctx.settings), str(ctx.payload["order"]))
+        job_ctx = fulfilment.job_context(session, ctx.settings)
+        handling.process_order(job_ctx, order_id)
+        if ctx.attempt == 1:
+            for other in repository.acknowledged_waiting(session, VALIDATION_BATCH - 1, skip=order_id):
+                handling.process_order(job_ctx, other)
 
 
 @task(fulfilment.SEND_TASK, max_attempts=6, backoff_seconds=5, lease_seconds=120)
