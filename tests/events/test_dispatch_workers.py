@@ -97,7 +97,7 @@ def test_killed_worker_resumes_without_loss_or_duplicates(
     listener.hold_after(6)  # the 7th request stays unanswered until the worker sending it is dead
 
     first = workers.start("first")
-    assert listener.holding.wait(30), workers.logs()
+    assert listener.holding.wait(90), workers.logs()
     first.send_signal(signal.SIGKILL)
     first.wait(10)
     listener.release()  # the 7th request now gets a 503 on a dead connection: it was never accepted
@@ -108,7 +108,7 @@ def test_killed_worker_resumes_without_loss_or_duplicates(
     with db.session() as session:
         save_offset(session)
     second, third = workers.start("second"), workers.start("third")
-    assert listener.wait_until(lambda: len(listener.accepted) >= total, 30), workers.logs()
+    assert listener.wait_until(lambda: len(listener.accepted) >= total, 90), workers.logs()
     time.sleep(0.5)  # a duplicate, if any, would arrive now
     for process in (second, third):
         process.send_signal(signal.SIGTERM)
@@ -137,7 +137,7 @@ def test_two_embedded_workers_deliver_each_event_once(
         worker.start()
     try:
         _create_people(client, agent, total)
-        assert listener.wait_until(lambda: len(listener.accepted) >= 2 * total, 20)
+        assert listener.wait_until(lambda: len(listener.accepted) >= 2 * total, 90)
         time.sleep(0.3)
     finally:
         for worker in pair:
