@@ -155,5 +155,5 @@ def test_the_server_with_its_embedded_worker_delivers_events(
     subscribe(listener.url("/served"))
     with TestClient(create_app(dispatch_settings, db, start_worker=True)) as served:
         _create_people(served, agent, 2)
-        assert listener.wait_until(lambda: len(listener.accepted) == 2, 15)
+        assert listener.wait_until(lambda: len(listener.accepted) == 2, 90)
     assert [r.json["eventType"] for r in listener.accepted] == ["IndividualCreateEvent"] * 2

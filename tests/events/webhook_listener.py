@@ -104,7 +104,7 @@ class Listener:
     def to(self, path: str) -> list[Received]:
         return [r for r in self.received if r.path == path]
 
-    def wait_until(self, condition: Callable[[], bool], timeout: float = 20.0) -> bool:
+    def wait_until(self, condition: Callable[[], bool], timeout: float = 60.0) -> bool:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if condition():
