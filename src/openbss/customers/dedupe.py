@@ -145,6 +145,7 @@ def reindex(ctx: Context, row: CustomerRow, *, new: bool = False) -> list[Match]
         return []
     profile = customer_profile(ctx, row.doc)
     keys = _keys(row.doc, profile)
+    repository.lock_match_keys(session, keys)
     if new:
         repository.insert_match_keys(session, row.id, keys)
     else:

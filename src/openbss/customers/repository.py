@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection, Iterable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, insert, or_, select, update
+from sqlalchemy import Table, bindparam, delete, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -29,6 +30,11 @@ MATCH_KEY_TABLE = cast(Table, CustomerMatchKey.__table__)
 def next_sequence(session: Session, name: str = CUSTOMER_SEQUENCE) -> int:
     """Increment counter ``name`` and return its new value, atomically.
 
+    On PostgreSQL the customer numbers come from the sequence
+    ``customer_number_seq`` (migration 0008): ``nextval`` takes no lock, so
+    creates run side by side; a rolled-back create leaves a gap. Other
+    counters, and every counter on SQLite, work as follows.
+
     One statement, ``INSERT ... ON CONFLICT DO UPDATE SET value = value + 1
     RETURNING value``: the first call creates the row, every later call takes
     the row's write lock (PostgreSQL row lock, SQLite database write lock)
@@ -36,6 +42,8 @@ def next_sequence(session: Session, name: str = CUSTOMER_SEQUENCE) -> int:
     and a rolled-back transaction gives its value back.
     """
     dialect = session.get_bind().dialect.name
+    if dialect == "postgresql" and name == CUSTOMER_SEQUENCE:
+        return int(session.connection().execute(_NEXT_CUSTOMER_NUMBER).scalar_one())
     stmt = _SEQUENCE_STATEMENTS.get(dialect)
     if stmt is None:  # built once per dialect: building it costs more than running it
         stmt = _SEQUENCE_STATEMENTS[dialect] = _next_sequence_statement(dialect)
@@ -43,6 +51,7 @@ def next_sequence(session: Session, name: str = CUSTOMER_SEQUENCE) -> int:
 
 
 _SEQUENCE_STATEMENTS: dict[str, Any] = {}
+_NEXT_CUSTOMER_NUMBER = text("SELECT nextval('customer_number_seq')")
 
 
 def _next_sequence_statement(dialect: str) -> Any:
@@ -96,6 +105,33 @@ def replace_match_keys(session: Session, customer_id: str, keys: Iterable[str]) 
     if added:
         rows = [{"customer_id": customer_id, "key": k} for k in sorted(added)]
         session.execute(insert(CustomerMatchKey), rows)
+
+
+def lock_match_keys(session: Session, keys: Collection[str]) -> None:
+    """Make concurrent transactions that share a duplicate-detection key take turns (PostgreSQL).
+
+    A transaction-scoped advisory lock per key, taken in one order: two
+    customers created at the same moment with the same e-mail, phone, tax id
+    or name and birth date wait for each other, so the second one's search
+    sees the first one's keys; creates with nothing in common do not wait.
+    (On SQLite writers take turns anyway.)
+    """
+    if not keys or session.get_bind().dialect.name != "postgresql":
+        return
+    ids = sorted({_lock_id(key) for key in keys})
+    session.connection().execute(_LOCK_KEYS, {"ids": ids})
+
+
+def _lock_id(key: str) -> int:
+    return int.from_bytes(
+        hashlib.blake2b(key.encode(), digest_size=8, person=b"openbss-dedupe").digest(), "big", signed=True
+    )
+
+
+# the sorted subquery fixes the order the locks are taken in (no deadlock between two lockers)
+_LOCK_KEYS = text(
+    "SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT unnest(CAST(:ids AS bigint[])) AS k ORDER BY k) AS ordered"
+)
 
 
 def insert_match_keys(session: Session, customer_id: str, keys: Iterable[str]) -> None:
