@@ -112,6 +112,10 @@ class RunningSimulator(LoopbackServer):
         return self._resolve(order_id, "fail", item_id, reason)
 
     def _resolve(self, order_id: str, outcome: str, item_id: str | None, reason: str | None) -> Doc:
+        # an order hangs once the simulator has moved it to inProgress, a step that runs on real
+        # time; on a loaded machine the caller can get there first
+        if self.order(order_id)["state"] == "acknowledged":
+            self.wait_for_state(order_id, "inProgress", timeout=30.0)
         path = f"/simulator/serviceOrder/{order_id}"
         if item_id is not None:
             path += f"/serviceOrderItem/{item_id}"
