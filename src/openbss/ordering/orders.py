@@ -88,7 +88,11 @@ def change_order(
 
 
 def open_item_ids(row: ProductOrderRow) -> list[str]:
-    return [i for i, s in rules.item_states(row.doc.get("productOrderItem")).items() if s in rules.ITEM_OPEN_STATES]
+    return open_item_ids_of(row.doc)
+
+
+def open_item_ids_of(doc: Doc) -> list[str]:
+    return [i for i, s in rules.item_states(doc.get("productOrderItem")).items() if s in rules.ITEM_OPEN_STATES]
 
 
 def item_doc(row: ProductOrderRow, item_id: str) -> Doc:
