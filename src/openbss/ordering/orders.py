@@ -8,7 +8,6 @@ new document through the engine (events, search index, item rows).
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -53,7 +52,7 @@ def change_order(
 ) -> ProductOrderRow:
     """Apply one change of order handling to ``row`` (validated against both state machines)."""
     old: Doc = row.doc
-    new: Doc = copy.deepcopy(old)
+    new: Doc = dict(old)  # top-level copy: every change below replaces a whole attribute, none edits in place
     for key, value in (values or {}).items():
         if value is None:
             new.pop(key, None)
