@@ -79,7 +79,7 @@ def order_columns(doc: Doc) -> dict[str, Any]:
         "completion_date": rules.moment(doc.get("completionDate")),
     }
     customer = _unresolved_customer_id(doc)
-    if customer is not None:
+    if customer is not None:  # a party's customer: after_write resolves it
         cols["customer_id"] = customer
     if doc.get("state") == rules.ACKNOWLEDGED:
         cols["needs_validation"] = True  # never cleared here: order handling clears it when it validates
@@ -167,15 +167,21 @@ class ProductOrderHooks(NoHooks):
             customer = resolve_customer(ctx, ref)
             customer_id = customer.id if customer else _unresolved_customer_id(doc)
             owner = customer.party_id if customer else order_owner(doc)
-            if row.customer_id != customer_id:  # only real changes: an unchanged row is not written again
+            # only real changes, so that an unchanged row is not written again (compared with what
+            # the row holds, without loading an attribute a new row was inserted without)
+            held = row.__dict__
+            if held.get("customer_id", _UNKNOWN) != customer_id:
                 row.customer_id = customer_id
-            if row.owner_party_id != owner:
+            if held.get("owner_party_id", _UNKNOWN) != owner:
                 row.owner_party_id = owner
         if old is None or old.get("productOrderItem") != doc.get("productOrderItem"):
             repository.sync_items(ctx.session, row.id, doc, new=old is None)
         if old is None:  # needs_validation was inserted with the row (order_columns)
             enqueue(ctx.session, PROCESS_ORDER_TASK, {"order": row.id})
         ctx.session.flush()
+
+
+_UNKNOWN = object()
 
 
 def _unresolved_customer_id(doc: Doc) -> str | None:
