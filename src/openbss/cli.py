@@ -315,9 +315,15 @@ def bench_orders(
     oss_delay: Annotated[
         float, typer.Option(min=0, help="seconds each step of a service order takes at the OSS")
     ] = 1.0,
+    sweep_only: Annotated[
+        bool, typer.Option("--sweep-only", help="only write the open orders and time the jeopardy sweep")
+    ] = False,
 ) -> None:
     """Measure order capture, validation and issue against the OSS simulator, and the jeopardy sweep."""
-    from openbss.bench.orders import run_orders_benchmark
+    from openbss.bench.orders import run_orders_benchmark, run_sweep_benchmark
+
+    if sweep_only:
+        raise typer.Exit(run_sweep_benchmark(_open(database, migrate=True), console, open_orders=open_orders))
 
     raise typer.Exit(
         run_orders_benchmark(

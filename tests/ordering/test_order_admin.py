@@ -9,11 +9,12 @@ from datetime import timedelta
 from decimal import Decimal
 
 from order_helpers import Shop
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
 from typer.testing import CliRunner
 
 from openbss.core import clock
 from openbss.core.settings import get_settings
+from openbss.events.models import OutboxEvent
 from openbss.ordering.fulfilment import job_context
 from openbss.ordering.jeopardy import sweep_jeopardy
 from openbss.ordering.models import ProductOrderRow
@@ -223,6 +224,67 @@ def test_sweep_reads_only_the_orders_at_risk(shop: Shop) -> None:
     assert elapsed < 2.0
     with shop.db.session(write=True) as session:
         assert sweep_jeopardy(job_context(session, get_settings())).alerted == 0
+    # written set-based, but as any change: version, level, document, search index, events
+    with shop.db.session() as session:
+        alerted = session.execute(select(ProductOrderRow).where(ProductOrderRow.jeopardy_level > 0)).scalars().all()
+        assert sorted(r.id for r in alerted) == [f"bulk-{n}" for n in (0, 1000, 2000, 3000, 4000)]
+        assert {(r.version, r.jeopardy_level, r.jeopardy_max) for r in alerted} == {(2, 1, 1)}
+        doc = alerted[0].doc
+        assert [a["name"] for a in doc["jeopardyAlert"]] == ["atRisk"]
+        assert doc["jeopardyAlert"][0]["productOrderItem"] == [
+            {"itemId": "1", "productOrderId": alerted[0].id, "@type": "ProductOrderItemRef"}
+        ]
+        assert [m["name"] for m in doc["milestone"]] == ["jeopardy.atRisk"]
+        events = session.execute(
+            select(OutboxEvent.event_type, func.count())
+            .where(OutboxEvent.resource_id == alerted[0].id)
+            .group_by(OutboxEvent.event_type)
+        ).all()
+        assert dict(events) == {
+            "ProductOrderAttributeValueChangeEvent": 1,
+            "ProductOrderInformationRequiredEvent": 1,
+            "ProductOrderStateChangeEvent": 1,
+        }
+    found = shop.client.get(
+        "/tmf-api/productOrderingManagement/v4/productOrder",
+        headers=shop.headers,
+        params={"jeopardyAlert.name": "atRisk", "fields": "id"},
+    )
+    assert sorted(o["id"] for o in found.json()) == [f"bulk-{n}" for n in (0, 1000, 2000, 3000, 4000)]
+
+
+def test_sweep_expires_an_order_the_session_holds(shop: Shop) -> None:
+    """The sweep writes with Core statements: a copy of the order loaded earlier in the same
+    transaction is read again, not written back over the alert."""
+    now = clock.now()
+    with shop.db.session(write=True) as session:
+        session.execute(
+            insert(ProductOrderRow),
+            [
+                {
+                    "id": "held-1",
+                    "type": "ProductOrder",
+                    "status": "inProgress",
+                    "version": 1,
+                    "created_at": now,
+                    "updated_at": now,
+                    "committed_date": now + timedelta(hours=1),
+                    "jeopardy_level": 0,
+                    "jeopardy_max": 0,
+                    "doc": {"id": "held-1", "state": "inProgress", "productOrderItem": []},
+                }
+            ],
+        )
+    with shop.db.session(write=True) as session:
+        held = session.get(ProductOrderRow, "held-1")
+        assert held is not None and held.version == 1
+        assert sweep_jeopardy(job_context(session, get_settings())).alerted == 1
+        assert held.version == 2 and held.jeopardy_level == 1
+        assert [a["name"] for a in held.doc["jeopardyAlert"]] == ["atRisk"]
+        held.doc = {**held.doc, "description": "changed after the sweep"}  # an ordinary ORM change still works
+    with shop.db.session() as session:
+        again = session.get(ProductOrderRow, "held-1")
+        assert again is not None and again.version == 3 and again.doc["jeopardyAlert"][0]["name"] == "atRisk"
 
 
 # --- eTOM processes -------------------------------------------------------------------------------

@@ -162,6 +162,10 @@ def test_party_reference_finds_the_customer(shop: Shop) -> None:
     order = created(shop.client.post(ORDERS, headers=shop.headers, json=body))
     shop.run_jobs()
     assert shop.get(order["id"])["state"] == "completed"
+    with shop.db.session() as session:  # resolved at capture and kept through every later change
+        row = session.get(ProductOrderRow, order["id"])
+        assert row is not None and row.customer_id == shop.customer["id"]
+        assert row.owner_party_id == shop.party["id"]
 
 
 def test_unknown_references_are_accepted_when_reference_checks_are_off(

@@ -36,22 +36,27 @@ from openbss.tmf.resource import Doc
 _PRICE_KEYS = ("name", "description", "priceType", "recurringChargePeriod", "unitOfMeasure", "price")
 
 
-def settle_items(ctx: Context, row: ProductOrderRow) -> None:
+def settle_items(ctx: Context, row: ProductOrderRow, *, southbound: Sequence[SouthboundOrderRow] | None = None) -> None:
     """Derive every item's state from its service orders and components (bottom-up), deliver
-    the items that completed, and move the order to the state its items add up to."""
+    the items that completed, and move the order to the state its items add up to.
+
+    ``southbound``: the order's current service orders when the caller has them all (issue).
+    """
     doc = row.doc
     items = list(rules.iter_items(doc.get("productOrderItem")))
     states = rules.item_states(doc.get("productOrderItem"))
-    southbound: dict[str, list[SouthboundOrderRow]] = {}
-    for sb in repository.southbound_of_order(ctx.session, row.id, current_only=True):
-        southbound.setdefault(sb.item_id, []).append(sb)
+    by_item: dict[str, list[SouthboundOrderRow]] = {}
+    if southbound is None:
+        southbound = repository.southbound_of_order(ctx.session, row.id, current_only=True)
+    for sb in southbound:
+        by_item.setdefault(sb.item_id, []).append(sb)
     children = children_of(doc)
     new_states = dict(states)
     delivered: dict[str, str | None] = {}
     for item in reversed(items):  # components before their bundle
         item_id = str(item["id"])
         target = derived_item_state(
-            new_states[item_id], southbound.get(item_id, []), [new_states[c] for c in children.get(item_id, [])]
+            new_states[item_id], by_item.get(item_id, []), [new_states[c] for c in children.get(item_id, [])]
         )
         if target == new_states[item_id]:
             continue
@@ -61,7 +66,7 @@ def settle_items(ctx: Context, row: ProductOrderRow) -> None:
                 ctx,
                 row,
                 item,
-                southbound.get(item_id, []),
+                by_item.get(item_id, []),
                 [delivered.get(c) or _product_id(items, c) for c in children.get(item_id, [])],
             )
     changed = {i: s for i, s in new_states.items() if s != states[i]}

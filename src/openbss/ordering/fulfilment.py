@@ -179,7 +179,7 @@ def issue_order(ctx: Context, row: ProductOrderRow, doc: Doc) -> None:
     expected, committed = plan_delivery(ctx, row, doc)
     timeout = rules.parse_duration(policy.policy.fallout.southboundTimeout)
     states: dict[str, str] = {}
-    to_send = 0
+    southbound: list[Doc] = []
     for item in rules.iter_items(doc.get("productOrderItem")):
         item_id = str(item["id"])
         states[item_id] = rules.IN_PROGRESS
@@ -187,24 +187,31 @@ def issue_order(ctx: Context, row: ProductOrderRow, doc: Doc) -> None:
         if not sb_items:
             continue
         southbound_id = new_id()
-        repository.add_southbound(
-            ctx.session,
-            SouthboundOrderRow(
-                id=southbound_id,
-                order_id=row.id,
-                item_id=item_id,
-                attempt=1,
-                status=TO_SEND,
-                current=True,
-                request=service_order(row.id, doc, item, southbound_id, sb_items, expected[item_id]),
-                created_at=ctx.now,
-                updated_at=ctx.now,
-                deadline=max(expected[item_id], ctx.now) + timeout,
-            ),
+        southbound.append(
+            {
+                "id": southbound_id,
+                "order_id": row.id,
+                "item_id": item_id,
+                "attempt": 1,
+                "status": TO_SEND,
+                "current": True,
+                "service_order_id": None,
+                "request": service_order(row.id, doc, item, southbound_id, sb_items, expected[item_id]),
+                "services": None,
+                "failure_kind": None,
+                "failure_reason": None,
+                "created_at": ctx.now,
+                "sent_at": None,
+                "updated_at": ctx.now,
+                "deadline": max(expected[item_id], ctx.now) + timeout,
+                "cancel_requested_at": None,
+            }
         )
-        to_send += 1
+    sent = repository.insert_southbound(ctx.session, southbound)
+    to_send = len(sent)
     values: Doc = {k: doc[k] for k in ("productOrderItem", "orderTotalPrice") if k in doc}
     values["expectedCompletionDate"] = isoformat(committed)
+    row.issued_at = ctx.now  # before the change: written by the same UPDATE
     change_order(
         ctx,
         row,
@@ -220,12 +227,10 @@ def issue_order(ctx: Context, row: ProductOrderRow, doc: Doc) -> None:
             )
         ],
     )
-    row.issued_at = ctx.now
-    for item_id, date in expected.items():
-        repository.set_item_dates(ctx.session, row.id, [item_id], expected=date)
+    repository.set_expected_dates(ctx.session, row.id, expected)
     if to_send:
         enqueue(ctx.session, SEND_TASK, {"order": row.id})
-    settle_items(ctx, row)
+    settle_items(ctx, row, southbound=sent)  # the order's only service orders: just written
 
 
 # --- the OSS's reports ---------------------------------------------------------------------------------

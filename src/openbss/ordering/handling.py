@@ -23,9 +23,13 @@ from openbss.tmf.context import Context
 DECIDABLE = frozenset({rules.ACKNOWLEDGED, rules.PENDING, rules.HELD})
 
 
-def process_order(ctx: Context, order_id: str) -> ProductOrderRow | None:
-    """Validate an order that needs it and act on the verdict (idempotent)."""
-    row = repository.order(ctx.session, order_id, for_update=True)
+def process_order(ctx: Context, order_id: str, *, row: ProductOrderRow | None = None) -> ProductOrderRow | None:
+    """Validate an order that needs it and act on the verdict (idempotent).
+
+    ``row``: the order, when the caller already read and locked it in this transaction.
+    """
+    if row is None:
+        row = repository.order(ctx.session, order_id, for_update=True)
     if row is None or not row.needs_validation:
         return row
     row.needs_validation = False

@@ -8,7 +8,6 @@ new document through the engine (events, search index, item rows).
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -53,7 +52,7 @@ def change_order(
 ) -> ProductOrderRow:
     """Apply one change of order handling to ``row`` (validated against both state machines)."""
     old: Doc = row.doc
-    new: Doc = copy.deepcopy(old)
+    new: Doc = dict(old)  # top-level copy: every change below replaces a whole attribute, none edits in place
     for key, value in (values or {}).items():
         if value is None:
             new.pop(key, None)
@@ -88,7 +87,11 @@ def change_order(
 
 
 def open_item_ids(row: ProductOrderRow) -> list[str]:
-    return [i for i, s in rules.item_states(row.doc.get("productOrderItem")).items() if s in rules.ITEM_OPEN_STATES]
+    return open_item_ids_of(row.doc)
+
+
+def open_item_ids_of(doc: Doc) -> list[str]:
+    return [i for i, s in rules.item_states(doc.get("productOrderItem")).items() if s in rules.ITEM_OPEN_STATES]
 
 
 def item_doc(row: ProductOrderRow, item_id: str) -> Doc:

@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import bindparam, select
+
 from openbss.accounts.models import BillingAccountRow
-from openbss.accounts.repository import get_row
-from openbss.customers.repository import customers_by_ids, customers_of_party
+from openbss.customers.models import CustomerRow
 from openbss.tmf.context import Context
 from openbss.tmf.resource import Doc
 
@@ -67,16 +68,35 @@ def resolve_customer(ctx: Context, ref: dict[str, Any] | None) -> CustomerInfo |
     return memo[key]
 
 
+# Core reads of the few columns needed: no ORM objects are built for rows order handling only reads.
+_CUSTOMER_COLUMNS = (
+    CustomerRow.id,
+    CustomerRow.engaged_party_id,
+    CustomerRow.status,
+    CustomerRow.doc,
+    CustomerRow.created_at,
+)
+_CUSTOMER_BY_ID = select(*_CUSTOMER_COLUMNS).where(CustomerRow.id == bindparam("customer_id"))
+_CUSTOMERS_OF_PARTY = select(*_CUSTOMER_COLUMNS).where(CustomerRow.engaged_party_id == bindparam("party_id"))
+_ACCOUNT_BY_ID = select(
+    BillingAccountRow.id,
+    BillingAccountRow.status,
+    BillingAccountRow.customer_id,
+    BillingAccountRow.owner_party_id,
+    BillingAccountRow.currency,
+).where(BillingAccountRow.id == bindparam("account_id"))
+
+
 def _resolve_customer(ctx: Context, ref: dict[str, Any]) -> CustomerInfo | None:
     ref_id = str(ref["id"])
     referred = ref.get("@referredType")
     if referred not in PARTY_TYPES:
-        found = customers_by_ids(ctx.session, [ref_id]).get(ref_id)
+        found = ctx.session.execute(_CUSTOMER_BY_ID, {"customer_id": ref_id}).first()
         if found is not None:
             return _info(found)
         if referred == "Customer":
             return None
-    candidates = customers_of_party(ctx.session, ref_id)
+    candidates = list(ctx.session.execute(_CUSTOMERS_OF_PARTY, {"party_id": ref_id}).all())
     if not candidates:
         return None
     candidates.sort(key=lambda c: (c.status != ACTIVE_CUSTOMER, c.created_at, c.id))
@@ -101,7 +121,15 @@ def _category(doc: Doc | None) -> str | None:
 
 
 def billing_account(ctx: Context, account_id: str) -> AccountInfo | None:
-    row = get_row(ctx.session, BillingAccountRow, account_id)
+    """The billing account, or None; remembered for the rest of the transaction, like customers."""
+    memo: dict[str, AccountInfo | None] = ctx.session.info.setdefault("ordering.accounts", {})
+    if account_id not in memo:
+        memo[account_id] = _billing_account(ctx, account_id)
+    return memo[account_id]
+
+
+def _billing_account(ctx: Context, account_id: str) -> AccountInfo | None:
+    row = ctx.session.execute(_ACCOUNT_BY_ID, {"account_id": account_id}).first()
     if row is None:
         return None
     return AccountInfo(

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, bindparam, delete, func, select
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
 from openbss.ordering import rules
 from openbss.ordering.models import (
@@ -44,17 +45,18 @@ def orders_needing_validation(session: Session, limit: int) -> list[str]:
     return list(session.execute(stmt).scalars())
 
 
-def acknowledged_waiting(session: Session, limit: int, *, skip: str | None = None) -> list[str]:
-    """Captured orders waiting for validation, oldest first (on the ``status`` index; locked rows skipped)."""
+def acknowledged_waiting(session: Session, limit: int, *, skip: str | None = None) -> list[ProductOrderRow]:
+    """Captured orders waiting for validation, oldest first (on the ``status`` index), read and
+    locked by one query (on PostgreSQL rows another transaction holds are skipped)."""
     stmt = (
-        select(ProductOrderRow.id)
+        select(ProductOrderRow)
         .where(ProductOrderRow.status == rules.ACKNOWLEDGED, ProductOrderRow.needs_validation.is_(True))
         .order_by(ProductOrderRow.created_at, ProductOrderRow.id)
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
-    return [i for i in session.execute(stmt).scalars() if i != skip]
+    return [row for row in session.execute(stmt).scalars() if row.id != skip]
 
 
 def delete_order_records(session: Session, order_id: str) -> None:
@@ -91,31 +93,56 @@ def _item_values(order_id: str, doc: Doc) -> dict[str, dict[str, Any]]:
     return values
 
 
+_ITEM_TABLE = cast(Table, OrderItemRow.__table__)
+_ITEM_KEYS = ("parent_item_id", "action", "offering_id", "product_id", "state", "quantity")
+
+
 def sync_items(session: Session, order_id: str, doc: Doc, *, new: bool = False) -> None:
-    """Keep the order's item rows in step with its document (dates set by order handling stay)."""
+    """Keep the order's item rows in step with its document (dates set by order handling stay).
+
+    Core statements on the item table (no ORM objects): one read, then at
+    most one DELETE, one INSERT and one executemany UPDATE of the rows that
+    changed. Item rows a caller holds in the session are expired.
+    """
     wanted = _item_values(order_id, doc)
+    connection = session.connection()
     if new:
         if wanted:
-            session.execute(insert(OrderItemRow), list(wanted.values()))
+            connection.execute(_ITEM_TABLE.insert(), list(wanted.values()))
         return
+    columns = [_ITEM_TABLE.c.item_id, *(_ITEM_TABLE.c[k] for k in _ITEM_KEYS)]
     current = {
-        row.item_id: row
-        for row in session.execute(select(OrderItemRow).where(OrderItemRow.order_id == order_id)).scalars()
+        r.item_id: r._mapping for r in connection.execute(select(*columns).where(_ITEM_TABLE.c.order_id == order_id))
     }
     gone = sorted(set(current) - set(wanted))
     if gone:
-        session.execute(delete(OrderItemRow).where(OrderItemRow.order_id == order_id, OrderItemRow.item_id.in_(gone)))
+        connection.execute(
+            _ITEM_TABLE.delete().where(_ITEM_TABLE.c.order_id == order_id, _ITEM_TABLE.c.item_id.in_(gone))
+        )
     new_rows = [v for k, v in wanted.items() if k not in current]
     if new_rows:
-        session.execute(insert(OrderItemRow), new_rows)
-    for item_id, row in current.items():
-        values = wanted.get(item_id)
-        if values is None:
-            continue
-        for key, value in values.items():
-            if getattr(row, key) != value:
-                setattr(row, key, value)
-    session.flush()
+        connection.execute(_ITEM_TABLE.insert(), new_rows)
+    changed = [
+        {"b_item": item_id, **{k: values[k] for k in _ITEM_KEYS}}
+        for item_id, values in wanted.items()
+        if item_id in current and any(current[item_id][k] != values[k] for k in _ITEM_KEYS)
+    ]
+    if changed:
+        connection.execute(
+            _ITEM_TABLE.update()
+            .where(_ITEM_TABLE.c.order_id == order_id, _ITEM_TABLE.c.item_id == bindparam("b_item"))
+            .values({k: bindparam(k) for k in _ITEM_KEYS}),
+            changed,
+        )
+    _expire_items(session, order_id, [*gone, *(c["b_item"] for c in changed)])
+
+
+def _expire_items(session: Session, order_id: str, item_ids: Collection[str]) -> None:
+    """Item rows changed by Core statements: a copy the session holds is read again when next used."""
+    for item_id in item_ids:
+        held = session.identity_map.get(identity_key(OrderItemRow, (order_id, item_id)))
+        if held is not None:
+            session.expire(held)
 
 
 def items(session: Session, order_id: str) -> list[OrderItemRow]:
@@ -140,11 +167,21 @@ def set_item_dates(
     if product_id is not None:
         values["product_id"] = product_id
     if values and item_ids:
-        session.execute(
-            update(OrderItemRow)
-            .where(OrderItemRow.order_id == order_id, OrderItemRow.item_id.in_(sorted(item_ids)))
+        session.connection().execute(
+            _ITEM_TABLE.update()
+            .where(_ITEM_TABLE.c.order_id == order_id, _ITEM_TABLE.c.item_id.in_(sorted(item_ids)))
             .values(**values)
         )
+        _expire_items(session, order_id, item_ids)
+
+
+def set_expected_dates(session: Session, order_id: str, expected: dict[str, datetime]) -> None:
+    """Each item's expected date: one UPDATE per distinct date (usually one for the whole order)."""
+    by_date: dict[datetime, list[str]] = {}
+    for item_id, date in expected.items():
+        by_date.setdefault(date, []).append(item_id)
+    for date, item_ids in by_date.items():
+        set_item_dates(session, order_id, item_ids, expected=date)
 
 
 # --- cancellation -------------------------------------------------------------------------------------
@@ -176,6 +213,24 @@ def add_southbound(session: Session, row: SouthboundOrderRow) -> SouthboundOrder
     session.add(row)
     session.flush()
     return row
+
+
+_SOUTHBOUND_TABLE = cast(Table, SouthboundOrderRow.__table__)
+
+
+def insert_southbound(session: Session, values: Sequence[dict[str, Any]]) -> list[SouthboundOrderRow]:
+    """New southbound rows in one Core INSERT; they join the session as persistent objects (as the engine's
+    new resources do), so later changes in this transaction are ordinary UPDATEs."""
+    if not values:
+        return []
+    session.connection().execute(_SOUTHBOUND_TABLE.insert(), list(values))
+    rows = []
+    for row_values in values:
+        row = SouthboundOrderRow(**row_values)
+        make_transient_to_detached(row)
+        session.add(row)
+        rows.append(row)
+    return rows
 
 
 def southbound(session: Session, southbound_id: str, *, for_update: bool = False) -> SouthboundOrderRow | None:

@@ -62,15 +62,28 @@ def order_owner(doc: Doc) -> str | None:
 
 
 def order_columns(doc: Doc) -> dict[str, Any]:
+    """The typed columns the document decides (the engine writes them with every store).
+
+    ``customer_id`` of a Customer reference is the reference's id (after_write
+    resolves other references), and an ``acknowledged`` order needs validation:
+    with both known here a captured order is written by one INSERT, not an
+    INSERT and an UPDATE.
+    """
     channels = [c for c in doc.get("channel") or [] if isinstance(c, dict) and c.get("id")]
     account = doc.get("billingAccount")
-    return {
+    cols: dict[str, Any] = {
         "channel_id": str(channels[0]["id"])[:64] if channels else None,
         "billing_account_id": str(account["id"])[:64] if isinstance(account, dict) and account.get("id") else None,
         "order_date": rules.moment(doc.get("orderDate")),
         "committed_date": rules.moment(doc.get("expectedCompletionDate")),
         "completion_date": rules.moment(doc.get("completionDate")),
     }
+    customer = _unresolved_customer_id(doc)
+    if customer is not None:  # a party's customer: after_write resolves it
+        cols["customer_id"] = customer
+    if doc.get("state") == rules.ACKNOWLEDGED:
+        cols["needs_validation"] = True  # never cleared here: order handling clears it when it validates
+    return cols
 
 
 def _raise(problems: list[FieldProblem]) -> None:
@@ -152,14 +165,23 @@ class ProductOrderHooks(NoHooks):
         ref = customer_ref(doc)
         if old is None or customer_ref(old) != ref or (ref is not None and ref.get("@referredType") == "Customer"):
             customer = resolve_customer(ctx, ref)
-            row.customer_id = customer.id if customer else _unresolved_customer_id(doc)
-            row.owner_party_id = customer.party_id if customer else order_owner(doc)
+            customer_id = customer.id if customer else _unresolved_customer_id(doc)
+            owner = customer.party_id if customer else order_owner(doc)
+            # only real changes, so that an unchanged row is not written again (compared with what
+            # the row holds, without loading an attribute a new row was inserted without)
+            held = row.__dict__
+            if held.get("customer_id", _UNKNOWN) != customer_id:
+                row.customer_id = customer_id
+            if held.get("owner_party_id", _UNKNOWN) != owner:
+                row.owner_party_id = owner
         if old is None or old.get("productOrderItem") != doc.get("productOrderItem"):
             repository.sync_items(ctx.session, row.id, doc, new=old is None)
-        if old is None:
-            row.needs_validation = True
+        if old is None:  # needs_validation was inserted with the row (order_columns)
             enqueue(ctx.session, PROCESS_ORDER_TASK, {"order": row.id})
         ctx.session.flush()
+
+
+_UNKNOWN = object()
 
 
 def _unresolved_customer_id(doc: Doc) -> str | None:

@@ -40,7 +40,7 @@ def process_order(ctx: JobContext) -> None:
         handling.process_order(job_ctx, order_id)
         if ctx.attempt == 1:
             for other in repository.acknowledged_waiting(session, VALIDATION_BATCH - 1, skip=order_id):
-                handling.process_order(job_ctx, other)
+                handling.process_order(job_ctx, other.id, row=other)
 
 
 @task(fulfilment.SEND_TASK, max_attempts=6, backoff_seconds=5, lease_seconds=120)

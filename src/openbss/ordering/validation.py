@@ -22,7 +22,6 @@ products are always checked.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -92,7 +91,7 @@ class Verdict:
 def validate_order(ctx: Context, doc: Doc, *, review: bool = True, paid: bool = False) -> Verdict:
     """Check a captured order; ``review=False`` after an agent released it from review."""
     policy = current_policy(ctx)
-    verdict = Verdict(doc=copy.deepcopy(doc), policy_version=policy.version)
+    verdict = Verdict(doc=rules.json_copy(doc), policy_version=policy.version)
     verdict.problems += rules.item_content_problems(doc)
     customer = _check_customer(ctx, doc, verdict)
     verdict.customer = customer
