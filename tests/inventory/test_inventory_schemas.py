@@ -13,7 +13,7 @@ import pytest
 from pydantic import BaseModel
 
 from openbss.inventory import schemas
-from openbss.tmf import common_schemas
+from openbss.tmf import common_schemas, product_schemas
 
 SPEC = json.loads(
     (
@@ -27,7 +27,7 @@ STATUS_DEVIATION = {"aborted "}
 
 def model_for(name: str) -> Any:
     python = name.replace("_", "")
-    found = getattr(schemas, python, None) or getattr(common_schemas, python, None)
+    found = next((getattr(m, python) for m in (schemas, product_schemas, common_schemas) if hasattr(m, python)), None)
     assert found is not None, name
     return found
 

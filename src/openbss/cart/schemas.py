@@ -9,6 +9,12 @@ from __future__ import annotations
 from typing import Literal
 
 from openbss.inventory.schemas import (
+    ProductRefOrValue,
+    ProductRelationship,
+    ProductStatusType,
+)
+from openbss.tmf.common_schemas import ContactMedium, RelatedParty, TimePeriod
+from openbss.tmf.product_schemas import (
     AgreementItemRef,
     BillingAccountRef,
     Money,
@@ -17,10 +23,7 @@ from openbss.inventory.schemas import (
     ProductOfferingPriceRef,
     ProductOfferingRef,
     ProductPrice,
-    ProductRefOrValue,
-    ProductRelationship,
     ProductSpecificationRef,
-    ProductStatusType,
     ProductTerm,
     Quantity,
     RelatedPlaceRefOrValue,
@@ -29,7 +32,6 @@ from openbss.inventory.schemas import (
     ServiceRef,
     TargetProductSchema,
 )
-from openbss.tmf.common_schemas import ContactMedium, RelatedParty, TimePeriod
 from openbss.tmf.schema_base import DateTime, Extensible, TmfModel
 
 __all__ = [

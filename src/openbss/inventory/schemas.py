@@ -12,8 +12,25 @@ from typing import Literal
 
 from pydantic import Field
 
-from openbss.tmf.common_schemas import Characteristic, RelatedParty, TimePeriod
-from openbss.tmf.schema_base import DateTime, Extensible, Number, TmfModel
+from openbss.tmf.common_schemas import Characteristic, RelatedParty
+from openbss.tmf.product_schemas import (
+    AgreementItemRef,
+    BillingAccountRef,
+    Money,
+    Price,
+    PriceAlteration,
+    ProductOfferingPriceRef,
+    ProductOfferingRef,
+    ProductPrice,
+    ProductSpecificationRef,
+    ProductTerm,
+    Quantity,
+    RelatedPlaceRefOrValue,
+    RelatedProductOrderItem,
+    ResourceRef,
+    ServiceRef,
+)
+from openbss.tmf.schema_base import DateTime, Extensible, TmfModel
 
 __all__ = [
     "RESOURCE_MODELS",
@@ -48,118 +65,7 @@ ProductStatusType = Literal[
 # --- references ---------------------------------------------------------------------
 
 
-class _Ref(Extensible):
-    id: str
-    href: str | None = None
-    name: str | None = None
-    referred_type: str | None = Field(None, alias="@referredType")
-
-
-class AgreementItemRef(_Ref):
-    agreementItemId: str | None = None
-
-
-class BillingAccountRef(_Ref):
-    pass
-
-
-class ProductOfferingRef(_Ref):
-    pass
-
-
-class ProductOfferingPriceRef(_Ref):
-    pass
-
-
-class TargetProductSchema(TmfModel):
-    base_type: str | None = Field(None, alias="@baseType")
-    schema_location: str = Field(alias="@schemaLocation")
-    type_: str = Field(alias="@type")
-
-
-class ProductSpecificationRef(_Ref):
-    version: str | None = None
-    targetProductSchema: TargetProductSchema | None = None
-
-
-class ResourceRef(_Ref):
-    value: str | None = None
-
-
-class ServiceRef(_Ref):
-    pass
-
-
-class RelatedPlaceRefOrValue(Extensible):
-    id: str | None = None
-    href: str | None = None
-    name: str | None = None
-    role: str
-    referred_type: str | None = Field(None, alias="@referredType")
-
-
-class RelatedProductOrderItem(Extensible):
-    """The order item that created or changed the product (the product's order trail)."""
-
-    orderItemAction: str | None = None
-    orderItemId: str
-    productOrderHref: str | None = None
-    productOrderId: str
-    role: str | None = None
-    referred_type: str | None = Field(None, alias="@referredType")
-
-
 # --- prices ---------------------------------------------------------------------------
-
-
-class Money(TmfModel):
-    """An exact amount in a currency."""
-
-    unit: str | None = None
-    value: Number | None = None
-
-
-class Quantity(TmfModel):
-    amount: Number | None = None
-    units: str | None = None
-
-
-class Price(Extensible):
-    percentage: Number | None = None
-    taxRate: Number | None = None
-    dutyFreeAmount: Money | None = None
-    taxIncludedAmount: Money | None = None
-
-
-class PriceAlteration(Extensible):
-    applicationDuration: int | None = None
-    description: str | None = None
-    name: str | None = None
-    priceType: str
-    priority: int | None = None
-    recurringChargePeriod: str | None = None
-    unitOfMeasure: str | None = None
-    price: Price
-    productOfferingPrice: ProductOfferingPriceRef | None = None
-
-
-class ProductPrice(Extensible):
-    description: str | None = None
-    name: str | None = None
-    priceType: str
-    recurringChargePeriod: str | None = None
-    unitOfMeasure: str | None = None
-    billingAccount: BillingAccountRef | None = None
-    price: Price
-    productOfferingPrice: ProductOfferingPriceRef | None = None
-    productPriceAlteration: list[PriceAlteration] | None = None
-
-
-class ProductTerm(Extensible):
-    description: str | None = None
-    name: str | None = None
-    duration: Quantity | None = None
-    validFor: TimePeriod | None = None
 
 
 # --- the product --------------------------------------------------------------------------

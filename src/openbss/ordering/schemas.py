@@ -20,7 +20,26 @@ from typing import Literal
 from pydantic import Field
 
 from openbss.tmf.common_schemas import AgreementRef, Characteristic, RelatedParty, TimePeriod
-from openbss.tmf.schema_base import DateTime, Extensible, Number, TmfModel
+from openbss.tmf.product_schemas import (
+    AgreementItemRef,
+    BillingAccountRef,
+    EntityRef,
+    Money,
+    Price,
+    PriceAlteration,
+    ProductOfferingPriceRef,
+    ProductOfferingRef,
+    ProductPrice,
+    ProductSpecificationRef,
+    ProductTerm,
+    Quantity,
+    RelatedPlaceRefOrValue,
+    RelatedProductOrderItem,
+    ResourceRef,
+    ServiceRef,
+    TargetProductSchema,
+)
+from openbss.tmf.schema_base import DateTime, Extensible, TmfModel
 
 __all__ = [
     "RESOURCE_MODELS",
@@ -111,17 +130,6 @@ TaskStateType = Literal["acknowledged", "terminatedWithError", "inProgress", "do
 # --- references ------------------------------------------------------------------------------------
 
 
-class _Ref(Extensible):
-    id: str
-    href: str | None = None
-    name: str | None = None
-    referred_type: str | None = Field(None, alias="@referredType")
-
-
-class AgreementItemRef(_Ref):
-    agreementItemId: str | None = None
-
-
 class AppointmentRef(Extensible):
     id: str
     href: str | None = None
@@ -129,113 +137,39 @@ class AppointmentRef(Extensible):
     referred_type: str | None = Field(None, alias="@referredType")
 
 
-class BillingAccountRef(_Ref):
+class PaymentRef(EntityRef):
     pass
 
 
-class PaymentRef(_Ref):
+class ProductOfferingQualificationRef(EntityRef):
     pass
 
 
-class ProductOfferingPriceRef(_Ref):
-    pass
-
-
-class ProductOfferingQualificationRef(_Ref):
-    pass
-
-
-class ProductOfferingQualificationItemRef(_Ref):
+class ProductOfferingQualificationItemRef(EntityRef):
     productOfferingQualificationHref: str | None = None
     productOfferingQualificationId: str
     productOfferingQualificationName: str | None = None
 
 
-class ProductOfferingRef(_Ref):
+class ProductOrderRef(EntityRef):
     pass
 
 
-class ProductOrderRef(_Ref):
+class QuoteRef(EntityRef):
     pass
 
 
-class QuoteRef(_Ref):
-    pass
-
-
-class QuoteItemRef(_Ref):
+class QuoteItemRef(EntityRef):
     quoteHref: str | None = None
     quoteId: str
     quoteName: str | None = None
 
 
-class RelatedChannel(_Ref):
+class RelatedChannel(EntityRef):
     role: str | None = None
-
-
-class RelatedPlaceRefOrValue(Extensible):
-    id: str | None = None
-    href: str | None = None
-    name: str | None = None
-    role: str
-    referred_type: str | None = Field(None, alias="@referredType")
-
-
-class ResourceRef(_Ref):
-    value: str | None = None
-
-
-class ServiceRef(_Ref):
-    pass
-
-
-class TargetProductSchema(TmfModel):
-    base_type: str | None = Field(None, alias="@baseType")
-    schema_location: str = Field(alias="@schemaLocation")
-    type_: str = Field(alias="@type")
-
-
-class ProductSpecificationRef(_Ref):
-    version: str | None = None
-    targetProductSchema: TargetProductSchema | None = None
-
-
-class RelatedProductOrderItem(Extensible):
-    orderItemAction: str | None = None
-    orderItemId: str
-    productOrderHref: str | None = None
-    productOrderId: str
-    role: str | None = None
-    referred_type: str | None = Field(None, alias="@referredType")
 
 
 # --- prices and terms ------------------------------------------------------------------------------
-
-
-class Money(TmfModel):
-    """An exact amount in a currency."""
-
-    unit: str | None = None
-    value: Number | None = None
-
-
-class Price(Extensible):
-    percentage: Number | None = None
-    taxRate: Number | None = None
-    dutyFreeAmount: Money | None = None
-    taxIncludedAmount: Money | None = None
-
-
-class PriceAlteration(Extensible):
-    applicationDuration: int | None = None
-    description: str | None = None
-    name: str | None = None
-    priceType: str
-    priority: int | None = None
-    recurringChargePeriod: str | None = None
-    unitOfMeasure: str | None = None
-    price: Price
-    productOfferingPrice: ProductOfferingPriceRef | None = None
 
 
 class OrderPrice(Extensible):
@@ -250,34 +184,10 @@ class OrderPrice(Extensible):
     productOfferingPrice: ProductOfferingPriceRef | None = None
 
 
-class ProductPrice(Extensible):
-    description: str | None = None
-    name: str | None = None
-    priceType: str
-    recurringChargePeriod: str | None = None
-    unitOfMeasure: str | None = None
-    billingAccount: BillingAccountRef | None = None
-    price: Price
-    productOfferingPrice: ProductOfferingPriceRef | None = None
-    productPriceAlteration: list[PriceAlteration] | None = None
-
-
-class Quantity(TmfModel):
-    amount: Number | None = None
-    units: str | None = None
-
-
 class OrderTerm(Extensible):
     description: str | None = None
     name: str | None = None
     duration: Quantity | None = None
-
-
-class ProductTerm(Extensible):
-    description: str | None = None
-    name: str | None = None
-    duration: Quantity | None = None
-    validFor: TimePeriod | None = None
 
 
 # --- product (by reference or by value) ------------------------------------------------------------
