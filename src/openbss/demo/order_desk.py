@@ -27,7 +27,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -69,7 +69,7 @@ class PastClock(Clock):
 
     def __init__(self, start: datetime) -> None:
         super().__init__()
-        self._offset = start - datetime.now(UTC)
+        self._offset = start - super().now()  # a new Clock reads real time
 
     def set_offset(self, offset: timedelta) -> None:
         return None
