@@ -15,12 +15,9 @@ from starlette.concurrency import run_in_threadpool
 
 from openbss.cart import service
 from openbss.cart.resource import CART_API, SHOPPING_CART
-from openbss.core import jsoncodec
-from openbss.core.errors import ValidationFailed
-from openbss.core.problems import FieldProblem
 from openbss.core.security import Principal
 from openbss.tmf.context import Context
-from openbss.tmf.http import authenticate, idempotent_post, json_response
+from openbss.tmf.http import authenticate, idempotent_post, json_response, read_json
 from openbss.tmf.resource import Domain
 
 __all__ = ["DOMAIN", "SHOPPING_CART", "router"]
@@ -47,18 +44,6 @@ CHECKOUT_BODY: dict[str, Any] = {
 }
 
 
-async def _body(request: Request) -> tuple[Any, bytes]:
-    raw = await request.body()
-    if not raw.strip():
-        return {}, raw
-    try:
-        return jsoncodec.loads(raw), raw
-    except ValueError as exc:
-        raise ValidationFailed.from_problems(
-            [FieldProblem("body", "json.syntax", f"the body is not valid JSON: {exc}")]
-        ) from None
-
-
 @router.post(
     BASE + "/{cart_id}/checkout",
     tags=[TAG],
@@ -68,7 +53,7 @@ async def _body(request: Request) -> tuple[Any, bytes]:
     openapi_extra=CHECKOUT_BODY,
 )
 async def checkout(cart_id: str, request: Request, principal: Principal = Depends(authenticate)) -> Response:
-    body, raw = await _body(request)
+    body, raw = await read_json(request, optional=True)
 
     def produce(ctx: Context) -> Response:
         order = service.checkout(ctx, cart_id, body)

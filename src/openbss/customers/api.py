@@ -14,22 +14,24 @@ Besides the generic TMF629 verbs (mounted by the engine) this adds::
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
-from openbss.core import jsoncodec
-from openbss.core.errors import ValidationFailed
-from openbss.core.problems import FieldProblem
 from openbss.core.security import Principal
 from openbss.customers import lifecycle, merge, verification, view
 from openbss.customers.resource import CUSTOMER, CUSTOMER_API, STAFF, STAFF_WRITERS
 from openbss.tmf import service as engine
 from openbss.tmf.context import Context
-from openbss.tmf.http import authenticate, idempotent_post, json_response, unit_of_work
+from openbss.tmf.http import authenticate, json_response, unit_of_work
+from openbss.tmf.operations import (
+    idempotent_operation,
+    operation_body,
+    read_operation_body,
+    refuse_unknown,
+    text_field,
+)
 from openbss.tmf.resource import Domain
 
 __all__ = ["CUSTOMER", "CUSTOMER_API", "DOMAIN", "STAFF", "STAFF_WRITERS", "router"]
@@ -41,73 +43,20 @@ MAX_REASON = 1000
 router = APIRouter()
 
 
-def _body_doc(properties: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
-    if required:
-        schema["required"] = list(required)
-    return {"requestBody": {"required": bool(required), "content": {"application/json": {"schema": schema}}}}
-
-
 _REASON = {"type": "string", "minLength": 1, "maxLength": MAX_REASON, "pattern": r"\S"}
-MERGE_BODY = _body_doc(
+MERGE_BODY = operation_body(
     {"mergeInto": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"\S"}, "reason": _REASON},
     ("mergeInto",),
 )
-REASON_BODY = _body_doc({"reason": _REASON})
-EMPTY_BODY = _body_doc({})
+REASON_BODY = operation_body({"reason": _REASON})
+EMPTY_BODY = operation_body({})
 
 
 # --- request bodies -------------------------------------------------------------------------------
 
 
-async def _body(request: Request) -> tuple[dict[str, Any], bytes]:
-    """The JSON object of the request; an empty body counts as ``{}``."""
-    raw = await request.body()
-    if not raw.strip():
-        return {}, raw
-    try:
-        body = jsoncodec.loads(raw)
-    except ValueError as exc:
-        raise ValidationFailed.from_problems(
-            [FieldProblem("body", "json.syntax", f"the body is not valid JSON: {exc}")]
-        ) from None
-    if not isinstance(body, dict):
-        raise ValidationFailed.from_problems([FieldProblem("body", "type.object", "the body must be a JSON object")])
-    return body, raw
-
-
-def _only(body: dict[str, Any], allowed: tuple[str, ...]) -> None:
-    unknown = sorted(set(body) - set(allowed))
-    if unknown:
-        raise ValidationFailed.from_problems(
-            [
-                FieldProblem(name, "unknownAttribute", f"'{name}' is not accepted here; use {', '.join(allowed)}")
-                for name in unknown
-            ]
-        )
-
-
-def _text(body: dict[str, Any], name: str, *, required: bool = False, max_length: int = 64) -> str | None:
-    value = body.get(name)
-    if value is None:
-        if required:
-            raise ValidationFailed.from_problems([FieldProblem(name, "required", "is mandatory and missing")])
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationFailed.from_problems([FieldProblem(name, "type.string", "must be a non-empty string")])
-    if len(value) > max_length:
-        raise ValidationFailed.from_problems(
-            [FieldProblem(name, "maxLength", f"must be at most {max_length} characters")]
-        )
-    return value.strip()
-
-
 def _customer_response(ctx: Context, row: Any) -> Response:
     return json_response(engine.render(ctx, CUSTOMER, row), 200, {"ETag": engine.etag(row)})
-
-
-async def _post(request: Request, principal: Principal, raw: bytes, produce: Callable[[Context], Response]) -> Response:
-    return await run_in_threadpool(idempotent_post, request, principal, raw, produce)
 
 
 # --- routes ---------------------------------------------------------------------------------------
@@ -144,10 +93,10 @@ def duplicate_candidates(customer_id: str, request: Request, principal: Principa
     openapi_extra=MERGE_BODY,
 )
 async def merge_customer(customer_id: str, request: Request, principal: Principal = Depends(authenticate)) -> Response:
-    body, raw = await _body(request)
-    _only(body, ("mergeInto", "reason"))
-    survivor_id = _text(body, "mergeInto", required=True)
-    reason = _text(body, "reason", max_length=MAX_REASON)
+    body, raw = await read_operation_body(request)
+    refuse_unknown(body, ("mergeInto", "reason"))
+    survivor_id = text_field(body, "mergeInto", required=True)
+    reason = text_field(body, "reason", max_length=MAX_REASON)
     assert survivor_id is not None
 
     def produce(ctx: Context) -> Response:
@@ -161,7 +110,7 @@ async def merge_customer(customer_id: str, request: Request, principal: Principa
             200,
         )
 
-    return await _post(request, principal, raw, produce)
+    return await idempotent_operation(request, principal, raw, produce)
 
 
 @router.post(
@@ -172,8 +121,8 @@ async def merge_customer(customer_id: str, request: Request, principal: Principa
     openapi_extra=EMPTY_BODY,
 )
 async def verify_customer(customer_id: str, request: Request, principal: Principal = Depends(authenticate)) -> Response:
-    body, raw = await _body(request)
-    _only(body, ())
+    body, raw = await read_operation_body(request)
+    refuse_unknown(body, ())
 
     def produce(ctx: Context) -> Response:
         row, record = verification.verify_customer(ctx, customer_id)
@@ -181,7 +130,7 @@ async def verify_customer(customer_id: str, request: Request, principal: Princip
         out["customerStatus"] = row.status
         return json_response(out, 200, {"ETag": engine.etag(row)})
 
-    return await _post(request, principal, raw, produce)
+    return await idempotent_operation(request, principal, raw, produce)
 
 
 @router.get(
@@ -204,14 +153,14 @@ def verifications(customer_id: str, request: Request, principal: Principal = Dep
     openapi_extra=REASON_BODY,
 )
 async def terminate(customer_id: str, request: Request, principal: Principal = Depends(authenticate)) -> Response:
-    body, raw = await _body(request)
-    _only(body, ("reason",))
-    reason = _text(body, "reason", max_length=MAX_REASON)
+    body, raw = await read_operation_body(request)
+    refuse_unknown(body, ("reason",))
+    reason = text_field(body, "reason", max_length=MAX_REASON)
 
     def produce(ctx: Context) -> Response:
         return _customer_response(ctx, lifecycle.terminate_customer(ctx, customer_id, reason))
 
-    return await _post(request, principal, raw, produce)
+    return await idempotent_operation(request, principal, raw, produce)
 
 
 @router.post(
@@ -222,14 +171,14 @@ async def terminate(customer_id: str, request: Request, principal: Principal = D
     openapi_extra=REASON_BODY,
 )
 async def reestablish(customer_id: str, request: Request, principal: Principal = Depends(authenticate)) -> Response:
-    body, raw = await _body(request)
-    _only(body, ("reason",))
-    reason = _text(body, "reason", max_length=MAX_REASON)
+    body, raw = await read_operation_body(request)
+    refuse_unknown(body, ("reason",))
+    reason = text_field(body, "reason", max_length=MAX_REASON)
 
     def produce(ctx: Context) -> Response:
         return _customer_response(ctx, lifecycle.reestablish_customer(ctx, customer_id, reason))
 
-    return await _post(request, principal, raw, produce)
+    return await idempotent_operation(request, principal, raw, produce)
 
 
 @router.get(

@@ -29,7 +29,6 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from openbss.core import jsoncodec
 from openbss.core.clock import isoformat
 from openbss.core.errors import NotFound, ValidationFailed
 from openbss.core.problems import FieldProblem
@@ -43,7 +42,14 @@ from openbss.ordering.orders import load_order, render
 from openbss.ordering.resource import CANCEL_PRODUCT_ORDER, ORDERING_API, PRODUCT_ORDER, STAFF
 from openbss.tmf import service as engine
 from openbss.tmf.context import Context
-from openbss.tmf.http import authenticate, idempotent_post, json_response, unit_of_work
+from openbss.tmf.http import authenticate, json_response, unit_of_work
+from openbss.tmf.operations import (
+    idempotent_operation,
+    operation_body,
+    read_operation_body,
+    refuse_unknown,
+    text_field,
+)
 from openbss.tmf.resource import Domain
 
 __all__ = ["CANCEL_PRODUCT_ORDER", "DOMAIN", "PRODUCT_ORDER", "router"]
@@ -62,47 +68,6 @@ router = APIRouter()
 # --- request bodies --------------------------------------------------------------------------------
 
 
-async def _body(request: Request) -> tuple[dict[str, Any], bytes]:
-    raw = await request.body()
-    if not raw.strip():
-        return {}, raw
-    try:
-        body = jsoncodec.loads(raw)
-    except ValueError as exc:
-        raise ValidationFailed.from_problems(
-            [FieldProblem("body", "json.syntax", f"the body is not valid JSON: {exc}")]
-        ) from None
-    if not isinstance(body, dict):
-        raise ValidationFailed.from_problems([FieldProblem("body", "type.object", "the body must be a JSON object")])
-    return body, raw
-
-
-def _only(body: dict[str, Any], allowed: tuple[str, ...]) -> None:
-    unknown = sorted(set(body) - set(allowed))
-    if unknown:
-        raise ValidationFailed.from_problems(
-            [
-                FieldProblem(name, "unknownAttribute", f"'{name}' is not accepted here; use {', '.join(allowed)}")
-                for name in unknown
-            ]
-        )
-
-
-def _text(body: dict[str, Any], name: str, *, required: bool = False, max_length: int = MAX_TEXT) -> str | None:
-    value = body.get(name)
-    if value is None:
-        if required:
-            raise ValidationFailed.from_problems([FieldProblem(name, "required", "is mandatory and missing")])
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationFailed.from_problems([FieldProblem(name, "type.string", "must be a non-empty string")])
-    if len(value) > max_length:
-        raise ValidationFailed.from_problems(
-            [FieldProblem(name, "maxLength", f"must be at most {max_length} characters")]
-        )
-    return value.strip()
-
-
 def _item_ids(body: dict[str, Any]) -> list[str] | None:
     value = body.get("itemId")
     if value is None:
@@ -115,23 +80,12 @@ def _item_ids(body: dict[str, Any]) -> list[str] | None:
     return [v.strip() for v in values]
 
 
-def _doc(properties: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
-    if required:
-        schema["required"] = list(required)
-    return {"requestBody": {"required": bool(required), "content": {"application/json": {"schema": schema}}}}
-
-
 _STRING = {"type": "string", "minLength": 1, "maxLength": MAX_TEXT}
 _ITEMS = {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
 
 
 def _order_response(ctx: Context, row: Any) -> Response:
     return json_response(render(ctx, row), 200, {"ETag": engine.etag(row)})
-
-
-async def _post(request: Request, principal: Principal, raw: bytes, produce: Callable[[Context], Response]) -> Response:
-    return await run_in_threadpool(idempotent_post, request, principal, raw, produce)
 
 
 def _operation(
@@ -141,14 +95,14 @@ def _operation(
 
     def declare(fn: Callable[[Context, str, dict[str, Any]], Any]) -> Callable[[Context, str, dict[str, Any]], Any]:
         async def endpoint(order_id: str, request: Request, principal: Principal = Depends(authenticate)) -> Response:
-            body, raw = await _body(request)
-            _only(body, tuple(fields))
+            body, raw = await read_operation_body(request)
+            refuse_unknown(body, tuple(fields))
 
             def produce(ctx: Context) -> Response:
                 engine.require_role(ctx, roles, summary[0].lower() + summary[1:])
                 return _order_response(ctx, fn(ctx, order_id, body))
 
-            return await _post(request, principal, raw, produce)
+            return await idempotent_operation(request, principal, raw, produce)
 
         router.add_api_route(
             f"{BASE}/{{order_id}}/{path}",
@@ -157,7 +111,7 @@ def _operation(
             tags=[TAG],
             operation_id=operation_id,
             summary=summary,
-            openapi_extra=_doc(fields, required),
+            openapi_extra=operation_body(fields, required),
         )
         return fn
 
@@ -169,12 +123,12 @@ def _operation(
 
 @_operation("release", "releaseProductOrder", "Release a held order", {"note": _STRING}, (), AGENTS)
 def _release(ctx: Context, order_id: str, body: dict[str, Any]) -> Any:
-    return handling.release_order(ctx, order_id, _text(body, "note"))
+    return handling.release_order(ctx, order_id, text_field(body, "note", max_length=MAX_TEXT))
 
 
 @_operation("reject", "rejectProductOrder", "Reject a held order", {"reason": _STRING}, ("reason",), AGENTS)
 def _reject(ctx: Context, order_id: str, body: dict[str, Any]) -> Any:
-    reason = _text(body, "reason", required=True)
+    reason = text_field(body, "reason", required=True, max_length=MAX_TEXT)
     assert reason is not None
     return handling.reject_order(ctx, order_id, reason)
 
@@ -188,7 +142,7 @@ def _reject(ctx: Context, order_id: str, body: dict[str, Any]) -> Any:
     PAYERS,
 )
 def _payment(ctx: Context, order_id: str, body: dict[str, Any]) -> Any:
-    reference = _text(body, "paymentRef", required=True, max_length=120)
+    reference = text_field(body, "paymentRef", required=True, max_length=120)
     assert reference is not None
     return handling.record_order_payment(ctx, order_id, reference)
 
@@ -202,7 +156,7 @@ def _payment(ctx: Context, order_id: str, body: dict[str, Any]) -> Any:
     AGENTS,
 )
 def _retry(ctx: Context, order_id: str, body: dict[str, Any]) -> Any:
-    return fallout.retry_fallout(ctx, order_id, _item_ids(body), note=_text(body, "note"))
+    return fallout.retry_fallout(ctx, order_id, _item_ids(body), note=text_field(body, "note", max_length=MAX_TEXT))
 
 
 @_operation(
@@ -214,9 +168,9 @@ def _retry(ctx: Context, order_id: str, body: dict[str, Any]) -> Any:
     AGENTS,
 )
 def _complete_item(ctx: Context, order_id: str, body: dict[str, Any]) -> Any:
-    item_id = _text(body, "itemId", required=True, max_length=64)
+    item_id = text_field(body, "itemId", required=True, max_length=64)
     assert item_id is not None
-    return fallout.complete_item_manually(ctx, order_id, item_id, note=_text(body, "note"))
+    return fallout.complete_item_manually(ctx, order_id, item_id, note=text_field(body, "note", max_length=MAX_TEXT))
 
 
 @_operation(
@@ -228,7 +182,7 @@ def _complete_item(ctx: Context, order_id: str, body: dict[str, Any]) -> Any:
     AGENTS,
 )
 def _escalate(ctx: Context, order_id: str, body: dict[str, Any]) -> Any:
-    reason = _text(body, "reason", required=True)
+    reason = text_field(body, "reason", required=True, max_length=MAX_TEXT)
     assert reason is not None
     return fallout.escalate_manually(ctx, order_id, reason)
 
@@ -312,7 +266,7 @@ def policy_history(request: Request, principal: Principal = Depends(authenticate
 
 
 async def _policy_write(request: Request, principal: Principal, replace: bool) -> Response:
-    body, _raw = await _body(request)
+    body, _raw = await read_operation_body(request)
     reason = request.headers.get("x-change-reason")
 
     def work() -> Response:

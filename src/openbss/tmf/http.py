@@ -68,9 +68,12 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
     return Response(jsoncodec.dumps(body), status_code=status, headers=headers, media_type=JSON_MEDIA)
 
 
-async def read_json(request: Request) -> tuple[Any, bytes]:
+async def read_json(request: Request, *, optional: bool = False) -> tuple[Any, bytes]:
+    """The request's JSON (decimals exact) and its raw bytes; an empty body is a 400, or ``{}`` if ``optional``."""
     raw = await request.body()
     if not raw.strip():
+        if optional:
+            return {}, raw
         raise ValidationFailed.from_problems([FieldProblem("body", "body.required", "a JSON body is required")])
     try:
         return jsoncodec.loads(raw), raw
