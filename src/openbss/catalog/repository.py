@@ -20,7 +20,7 @@ from openbss.catalog.models import (
     ProductOfferingRow,
     ProductSpecificationRow,
 )
-from openbss.tmf.models import SearchEntry
+from openbss.tmf.query import resources_holding
 
 API_CODE = "TMF620"
 Doc = dict[str, Any]
@@ -114,20 +114,9 @@ def referrers(
     limit: int | None = None,
 ) -> list[tuple[str, str]]:
     """(path, id) of the entries of kinds ``paths`` whose ``attribute`` holds one of ``ids``."""
-    if not ids:
-        return []
     kinds = {kind_of(p): p for p in paths}
-    stmt = (
-        select(SearchEntry.kind, SearchEntry.resource_id)
-        .where(SearchEntry.kind.in_(sorted(kinds)), SearchEntry.path == attribute, SearchEntry.value.in_(sorted(ids)))
-        .distinct()
-        .order_by(SearchEntry.kind, SearchEntry.resource_id)
-    )
-    if exclude_id is not None:
-        stmt = stmt.where(SearchEntry.resource_id != exclude_id)
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    return [(kinds[k], rid) for k, rid in session.execute(stmt).all()]
+    found = resources_holding(session, kinds, attribute, ids, exclude_id=exclude_id, limit=limit)
+    return [(kinds[kind], rid) for kind, rid in found]
 
 
 def statuses(session: Session, path: str, ids: Collection[str]) -> dict[str, str | None]:

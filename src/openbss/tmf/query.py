@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Case, ColumnElement, and_, case, cast, false, func, or_, select
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ClauseList
 from sqlalchemy.types import Numeric
 
@@ -472,3 +473,31 @@ def _select_path(source: Mapping[str, Any], parts: list[str], target: dict[str, 
         for selected, item in zip(items, value, strict=True):
             if isinstance(item, Mapping) and isinstance(selected, dict):
                 _select_path(item, rest, selected)
+
+
+def resources_holding(
+    session: Session,
+    kinds: Iterable[str],
+    path: str,
+    values: Collection[str],
+    *,
+    exclude_id: str | None = None,
+    limit: int | None = None,
+) -> list[tuple[str, str]]:
+    """``(kind, id)`` of the resources of ``kinds`` whose attribute ``path`` holds one of ``values``,
+    from the search index (``relatedParty.id``, ``accountRelationship.account.id``, ...), in kind and id order."""
+    if not values:
+        return []
+    stmt = (
+        select(SearchEntry.kind, SearchEntry.resource_id)
+        .where(
+            SearchEntry.kind.in_(sorted(set(kinds))), SearchEntry.path == path, SearchEntry.value.in_(sorted(values))
+        )
+        .distinct()
+        .order_by(SearchEntry.kind, SearchEntry.resource_id)
+    )
+    if exclude_id is not None:
+        stmt = stmt.where(SearchEntry.resource_id != exclude_id)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return [(str(kind), str(rid)) for kind, rid in session.execute(stmt).all()]
