@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from openbss.cart import rules
+from openbss.inventory.rules import owner_ref
 
 NOW = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
 
@@ -40,7 +41,7 @@ def test_total_inputs_skip_saved_for_later_branches() -> None:
 
 
 def test_owner_and_category() -> None:
-    assert rules.owner_ref({"relatedParty": [{"id": "p"}, {"id": "c", "@referredType": "Customer"}]}) == {
+    assert owner_ref({"relatedParty": [{"id": "p"}, {"id": "c", "@referredType": "Customer"}]}) == {
         "id": "c",
         "@referredType": "Customer",
     }

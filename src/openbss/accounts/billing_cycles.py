@@ -34,10 +34,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from openbss.accounts.rules import period_problems
+from openbss.core.clock import parse_instant
 from openbss.core.problems import FieldProblem, join_path
 from openbss.core.processes import register_implementation
 
@@ -81,17 +82,6 @@ def _int_problem(
             )
         ]
     return []
-
-
-def _moment(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-    return None
 
 
 def cycle_problems(doc: dict[str, Any], prefix: str = "") -> list[FieldProblem]:
@@ -174,7 +164,7 @@ def _cycle(spec: Mapping[str, Any]) -> _Cycle:
         shift = spec.get("dateShift")
     period = spec.get("validFor") if isinstance(spec.get("validFor"), dict) else {}
     assert isinstance(period, dict)
-    start, end = _moment(period.get("startDateTime")), _moment(period.get("endDateTime"))
+    start, end = parse_instant(period.get("startDateTime")), parse_instant(period.get("endDateTime"))
     return _Cycle(
         unit, step, int(shift) if shift is not None else 1, start.date() if start else None, end.date() if end else None
     )

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import pycountry
 
+from openbss.core.clock import parse_instant
 from openbss.core.problems import FieldProblem, join_path
 
 # --- lifecycle ------------------------------------------------------------------------------------
@@ -250,22 +250,11 @@ def currency_problems(doc: dict[str, Any], current: str | None) -> list[FieldPro
 # --- validity periods -----------------------------------------------------------------------------------
 
 
-def _moment(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
 def period_problems(period: Any, field: str) -> list[FieldProblem]:
     """A ``TimePeriod`` whose end is not after its start."""
     if not isinstance(period, dict):
         return []
-    start, end = _moment(period.get("startDateTime")), _moment(period.get("endDateTime"))
+    start, end = parse_instant(period.get("startDateTime")), parse_instant(period.get("endDateTime"))
     if start is None or end is None or end > start:
         return []
     return [

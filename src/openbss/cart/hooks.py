@@ -23,6 +23,7 @@ from openbss.core.errors import Conflict, NotFound, ValidationFailed
 from openbss.core.problems import FieldProblem
 from openbss.customers.repository import customers_by_ids, customers_of_party
 from openbss.inventory import service as inventory
+from openbss.inventory.rules import owner_index, owner_ref  # a cart's customer is found as a product's
 from openbss.parties.service import find_party
 from openbss.tmf.context import Context
 from openbss.tmf.models import ResourceRow
@@ -35,7 +36,7 @@ _PARTY_OF: ContextVar[dict[str, str | None] | None] = ContextVar("cart_party_of"
 
 
 def cart_owner(doc: Doc) -> str | None:
-    ref = rules.owner_ref(doc)
+    ref = owner_ref(doc)
     if ref is None:
         return None
     known = _PARTY_OF.get() or {}
@@ -43,7 +44,7 @@ def cart_owner(doc: Doc) -> str | None:
 
 
 def cart_columns(doc: Doc) -> dict[str, Any]:
-    ref = rules.owner_ref(doc)
+    ref = owner_ref(doc)
     end = (doc.get("validFor") or {}).get("endDateTime")
     return {
         "customer_id": str(ref["id"]) if ref and ref.get("@referredType") == "Customer" else None,
@@ -78,7 +79,7 @@ def _own_customer_ref(ctx: Context) -> Doc | None:
 
 def remember_owner(ctx: Context, doc: Doc) -> tuple[str | None, str | None]:
     """Resolve the cart's customer: (party id, customer id); the party feeds the owner column."""
-    ref = rules.owner_ref(doc)
+    ref = owner_ref(doc)
     if ref is None:
         return None, None
     found = resolve(ctx, ref)
@@ -98,7 +99,7 @@ def _owner_problems(ctx: Context, doc: Doc) -> list[FieldProblem]:
     related = doc.get("relatedParty") or []
     if not related:
         return []
-    index = rules.owner_index(related) or 0
+    index = owner_index(related) or 0
     ref = related[index]
     found = resolve(ctx, ref)
     field = f"relatedParty[{index}]"

@@ -22,14 +22,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from openbss.core.clock import isoformat
+from openbss.core.clock import isoformat, parse_instant
 from openbss.core.problems import FieldProblem
 
 ADD: Final = "add"
 ACTIONS_ON_PRODUCTS: Final = frozenset({"modify", "delete", "noChange"})
 ACTIVE: Final = "active"
 SAVE_FOR_LATER: Final = "saveForLater"
-OWNER_ROLES: Final = frozenset({"customer", "owner"})
 MAX_ITEMS: Final = 500
 MAX_QUANTITY: Final = 10_000
 
@@ -137,31 +136,6 @@ def item_total_inputs(item: Mapping[str, Any]) -> list[Doc]:
 # --- owner ------------------------------------------------------------------------------------------------
 
 
-def owner_index(related: Any) -> int | None:
-    """The customer of the cart: the ``relatedParty`` entry whose role is customer or owner,
-    else the first referring to a Customer, else the first."""
-    if not isinstance(related, list) or not related:
-        return None
-    refs = [r if isinstance(r, dict) else {} for r in related]
-    for index, ref in enumerate(refs):
-        if str(ref.get("role") or "").lower() in OWNER_ROLES:
-            return index
-    for index, ref in enumerate(refs):
-        if ref.get("@referredType") == "Customer":
-            return index
-    return 0
-
-
-def owner_ref(doc: Mapping[str, Any]) -> Doc | None:
-    related = doc.get("relatedParty")
-    index = owner_index(related)
-    if index is None:
-        return None
-    assert isinstance(related, list)
-    ref = related[index]
-    return ref if isinstance(ref, dict) and ref.get("id") else None
-
-
 def customer_category(customer_doc: Mapping[str, Any] | None) -> str | None:
     """A customer's category: ``customerCategory``, or its characteristic of that name (or ``category``)."""
     doc = customer_doc or {}
@@ -176,29 +150,20 @@ def customer_category(customer_doc: Mapping[str, Any] | None) -> str | None:
 # --- validity ---------------------------------------------------------------------------------------------
 
 
-def _parse(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
 def validity(now: datetime, days: int, start: Any = None) -> Doc:
     """``validFor`` of a cart changed at ``now``: it lives ``days`` more days."""
     return {"startDateTime": start or isoformat(now), "endDateTime": isoformat(now + timedelta(days=days))}
 
 
 def expired(valid_for: Any, now: datetime) -> bool:
-    end = _parse((valid_for or {}).get("endDateTime")) if isinstance(valid_for, dict) else None
+    end = parse_instant((valid_for or {}).get("endDateTime")) if isinstance(valid_for, dict) else None
     return end is not None and end <= now
 
 
 def validity_problems(valid_for: Any) -> list[FieldProblem]:
     if not isinstance(valid_for, dict):
         return []
-    start, end = _parse(valid_for.get("startDateTime")), _parse(valid_for.get("endDateTime"))
+    start, end = parse_instant(valid_for.get("startDateTime")), parse_instant(valid_for.get("endDateTime"))
     if start is not None and end is not None and end <= start:
         return [FieldProblem("validFor.endDateTime", "validFor.order", "must be after startDateTime")]
     return []

@@ -25,6 +25,7 @@ from openbss.core.problems import FieldProblem
 from openbss.core.security import Principal
 from openbss.customers.models import CustomerRow
 from openbss.customers.service import register_merge_handler
+from openbss.inventory.rules import owner_ref  # a cart's customer is found as a product's
 from openbss.ordering.service import capture_order
 from openbss.tmf import service as engine
 from openbss.tmf.context import Context
@@ -62,7 +63,7 @@ def checkout(ctx: Context, cart_id: str, request: Doc) -> Doc:
     cart = copy.deepcopy(row.doc)
     if not rules.order_items(cart.get("cartItem") or []):
         raise Conflict("the cart has no active item to order", field="cartItem", rule="cart.empty")
-    if rules.owner_ref(cart) is None:
+    if owner_ref(cart) is None:
         raise Conflict("the cart names no customer (relatedParty)", field="relatedParty", rule="cart.customer")
     _party, customer = hooks.remember_owner(ctx, cart)
     try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 
 class Clock:
@@ -57,3 +58,15 @@ def now() -> datetime:
 def isoformat(moment: datetime) -> str:
     """TMF wire form: UTC with milliseconds and a ``Z``."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def parse_instant(value: Any) -> datetime | None:
+    """A date-time read back from a document: ISO text (``Z`` or an offset) or a datetime; None otherwise."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None

@@ -34,7 +34,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Final
 
-from openbss.core.clock import isoformat
+from openbss.core.clock import isoformat, parse_instant
 from openbss.core.problems import FieldProblem
 
 CREATED: Final = "created"
@@ -89,15 +89,6 @@ def transition_problem(old: str | None, new: str) -> str | None:
 # --- dates ---------------------------------------------------------------------------------------------
 
 
-def _parse(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
 def status_dates(doc: Mapping[str, Any], old_status: str | None, at: datetime) -> dict[str, str]:
     """Dates a status change at ``at`` sets: ``startDate`` when the product first becomes
     active (unless given), ``terminationDate`` when it is terminated (always ``at``)."""
@@ -115,7 +106,7 @@ def status_dates(doc: Mapping[str, Any], old_status: str | None, at: datetime) -
 def date_problems(doc: Mapping[str, Any]) -> list[FieldProblem]:
     """The dates of a product document must agree with each other and with its status."""
     problems: list[FieldProblem] = []
-    start, end = _parse(doc.get("startDate")), _parse(doc.get("terminationDate"))
+    start, end = parse_instant(doc.get("startDate")), parse_instant(doc.get("terminationDate"))
     if start is not None and end is not None and end < start:
         problems.append(FieldProblem("terminationDate", "terminationDate.beforeStart", "must not be before startDate"))
     status = doc.get("status")

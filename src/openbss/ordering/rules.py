@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
+from openbss.core.clock import parse_instant
 from openbss.core.problems import FieldProblem
 from openbss.tmf import patch as patching
 
@@ -420,13 +421,4 @@ def sub(doc: Any, key: str) -> Doc:
     return value if isinstance(value, dict) else {}
 
 
-def moment(value: Any) -> datetime | None:
-    """A date-time attribute of a stored document (ISO text or a datetime), or None."""
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, str) and value:
-        try:
-            return datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-    return None
+moment = parse_instant  # a date-time attribute of a stored document, or None
