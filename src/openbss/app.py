@@ -121,7 +121,9 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         from openbss.core.clock_store import load_offset
 
-        with get_database().session() as session:
+        database = get_database()
+        checkpointer = database.start_background_checkpoints()
+        with database.session() as session:
             load_offset(session)
         worker = None
         if start_worker:
@@ -134,6 +136,8 @@ def create_app(
         finally:
             if worker is not None:
                 worker.stop()
+            if checkpointer is not None:
+                database.stop_background_checkpoints()
 
     app = FastAPI(
         title="openbss",

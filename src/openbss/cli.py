@@ -340,6 +340,20 @@ def bench_orders(
     )
 
 
+@bench_app.command("checkpoints")
+def bench_checkpoints(
+    directory: Annotated[
+        str | None, typer.Option(help="where the scratch database goes (the disk you would serve from)")
+    ] = None,
+    transactions: Annotated[int, typer.Option(min=100, help="write transactions per round")] = 5000,
+    rounds: Annotated[int, typer.Option(min=1, help="rounds of both modes")] = 2,
+) -> None:
+    """Time SQLite commits with checkpoints in the commit (default) and in the server's thread."""
+    from openbss.bench.checkpoints import run_checkpoint_benchmark
+
+    raise typer.Exit(run_checkpoint_benchmark(console, directory=directory, transactions=transactions, rounds=rounds))
+
+
 @bench_app.command("api")
 def bench_api(
     database: Annotated[

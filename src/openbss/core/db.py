@@ -18,10 +18,11 @@ from typing import Any
 
 from sqlalchemy import JSON, MetaData, Table, create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from openbss.core import jsoncodec
+from openbss.core.wal_checkpoint import DEFAULT_INTERVAL, WalCheckpointer
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -127,11 +128,16 @@ class WriterLock:
             self._fd = None
 
 
-def _sqlite_lock_path(engine: Engine) -> str | None:
+def _sqlite_file(engine: Engine) -> str | None:
     path = engine.url.database
-    if not path or path == ":memory:" or path.startswith("file:"):
+    if engine.dialect.name != "sqlite" or not path or path == ":memory:" or path.startswith("file:"):
         return None
-    return f"{path}.writer-lock"
+    return path
+
+
+def _sqlite_lock_path(engine: Engine) -> str | None:
+    path = _sqlite_file(engine)
+    return f"{path}.writer-lock" if path else None
 
 
 class Database:
@@ -142,6 +148,36 @@ class Database:
         self.engine = make_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         self._write_lock = WriterLock(_sqlite_lock_path(self.engine)) if self.engine.dialect.name == "sqlite" else None
+        self._checkpointer: WalCheckpointer | None = None
+        if self._write_lock is not None:
+            event.listen(self.engine, "connect", self._leave_checkpoints_to_thread)
+
+    def _leave_checkpoints_to_thread(self, dbapi_connection: Any, _record: Any) -> None:
+        if self._checkpointer is not None:
+            dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
+
+    def start_background_checkpoints(self, interval: float = DEFAULT_INTERVAL) -> WalCheckpointer | None:
+        """On a SQLite file, checkpoint the write-ahead log from a thread instead of in commits.
+
+        Returns the running checkpointer (``None`` for PostgreSQL or an in-memory
+        database). Connections opened from now on leave checkpoints to it; idle
+        pooled ones are closed so that none keeps checkpointing in its commits.
+        See :mod:`openbss.core.wal_checkpoint`.
+        """
+        path = _sqlite_file(self.engine)
+        if path is None or self._checkpointer is not None:
+            return self._checkpointer
+        self._checkpointer = WalCheckpointer(path, interval=interval)
+        self.engine.dispose()
+        self._checkpointer.start()
+        return self._checkpointer
+
+    def stop_background_checkpoints(self) -> None:
+        """Stop the checkpointer (a last checkpoint truncates the log); commits checkpoint again."""
+        checkpointer, self._checkpointer = self._checkpointer, None
+        if checkpointer is not None:
+            checkpointer.stop()
+            self.engine.dispose()
 
     @property
     def serial_writes(self) -> bool:
@@ -182,6 +218,7 @@ class Database:
                 lock.release()
 
     def dispose(self) -> None:
+        self.stop_background_checkpoints()
         self.engine.dispose()
         if self._write_lock is not None:
             self._write_lock.close()
@@ -217,9 +254,34 @@ def _insert_pending(session: Session) -> None:
             connection.execute(table.insert(), rows)
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_pending(session: Session) -> None:
-    session.info.pop(_AT_COMMIT, None)
+_SAVEPOINT_MARKS = "openbss.insert_at_commit.savepoints"
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _mark_savepoint(session: Session, transaction: SessionTransaction) -> None:
+    # a savepoint remembers how many rows each table held when it began
+    if transaction.nested:
+        pending: dict[Table, list[dict[str, Any]]] = session.info.get(_AT_COMMIT, {})
+        marks = session.info.setdefault(_SAVEPOINT_MARKS, {})
+        marks[transaction] = {table: len(rows) for table, rows in pending.items()}
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_pending(session: Session, previous_transaction: SessionTransaction) -> None:
+    """Rows queued in a rolled-back transaction are never inserted; a savepoint drops only its own."""
+    marks: dict[SessionTransaction, dict[Table, int]] = session.info.get(_SAVEPOINT_MARKS, {})
+    if not previous_transaction.nested:
+        session.info.pop(_AT_COMMIT, None)
+        session.info.pop(_SAVEPOINT_MARKS, None)
+        return
+    mark = marks.pop(previous_transaction, None)
+    pending: dict[Table, list[dict[str, Any]]] = session.info.get(_AT_COMMIT, {})
+    if mark is None:
+        return
+    for table in list(pending):
+        del pending[table][mark.get(table, 0) :]
+        if not pending[table]:
+            del pending[table]
 
 
 _current: Database | None = None

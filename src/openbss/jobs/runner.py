@@ -266,9 +266,11 @@ def run_worker_forever(database: Database, settings: Settings, name: str | None 
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):
             previous[sig] = signal.signal(sig, request_stop)
+    database.start_background_checkpoints()  # SQLite: the log is copied back off the jobs' commits
     try:
         worker.prepare()
         worker.run()
     finally:
+        database.stop_background_checkpoints()
         for sig, handler in previous.items():
             signal.signal(sig, handler)  # type: ignore[arg-type]

@@ -1,0 +1,113 @@
+"""SQLite checkpoints in a thread of their own instead of inside a writer's commit.
+
+In WAL mode every commit appends pages to the write-ahead log, and by default
+the commit that takes the log past 1,000 pages also copies the log back into
+the database file and syncs it (an automatic checkpoint). That commit then
+takes several milliseconds longer, while it holds the writer's turn, so every
+writer queued behind it waits too.
+
+A server process runs a :class:`WalCheckpointer` instead: its connections are
+opened with ``wal_autocheckpoint=0`` (see :meth:`Database.start_background_checkpoints
+<openbss.core.db.Database.start_background_checkpoints>`), and a daemon thread
+runs a ``PASSIVE`` checkpoint every ``interval`` seconds. A passive checkpoint
+never blocks readers or writers; the driver releases the interpreter lock
+while SQLite copies and syncs, so the copying runs on another core. The log
+restarts from its beginning once a checkpoint has caught up and no reader
+still needs its pages. When the thread stops it checkpoints one last time.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from dataclasses import dataclass
+
+log = logging.getLogger(__name__)
+
+DEFAULT_INTERVAL = 0.2
+"""Seconds between two checkpoints (a checkpoint with nothing to copy costs a few microseconds)."""
+
+LARGE_LOG_PAGES = 50_000
+"""A log this many pages long after a checkpoint is logged: readers are holding it back."""
+
+
+@dataclass(frozen=True)
+class CheckpointResult:
+    busy: bool  # another checkpoint was running, or a reader/writer kept it from finishing
+    log_pages: int
+    checkpointed_pages: int
+
+
+class WalCheckpointer:
+    """A daemon thread that checkpoints the SQLite database at ``path`` every ``interval`` seconds."""
+
+    def __init__(self, path: str, *, interval: float = DEFAULT_INTERVAL) -> None:
+        self.path = path
+        self.interval = interval
+        self.checkpoints = 0
+        self.pages_copied = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._warned = False
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._run, name="openbss-wal-checkpoint", daemon=True)
+        self._thread.start()
+
+    def stop(self, *, final: bool = True) -> None:
+        """Stop the thread; with ``final``, one last passive checkpoint."""
+        thread, self._thread = self._thread, None
+        if thread is None:
+            return
+        self._stop.set()
+        thread.join()
+        if final:
+            try:
+                self._checkpoint("PASSIVE")
+            except sqlite3.Error as exc:  # a last checkpoint is a nicety; the next opener recovers the log
+                log.warning("final WAL checkpoint of %s failed: %s", self.path, exc)
+
+    def checkpoint(self) -> CheckpointResult:
+        """One passive checkpoint now (also what the thread runs).
+
+        While the thread is running, its own checkpoint may be under way and this one then
+        reports ``busy``; stop the thread first (``stop(final=False)``) for a checkpoint by hand.
+        """
+        return self._checkpoint("PASSIVE")
+
+    def _checkpoint(self, mode: str) -> CheckpointResult:
+        connection = sqlite3.connect(self.path, timeout=10, check_same_thread=False)
+        try:
+            return self._checkpoint_on(connection, mode)
+        finally:
+            connection.close()
+
+    def _checkpoint_on(self, connection: sqlite3.Connection, mode: str) -> CheckpointResult:
+        row = connection.execute(f"PRAGMA wal_checkpoint({mode})").fetchone()
+        result = CheckpointResult(busy=bool(row[0]), log_pages=int(row[1]), checkpointed_pages=int(row[2]))
+        self.checkpoints += 1
+        self.pages_copied += max(result.checkpointed_pages, 0)
+        return result
+
+    def _run(self) -> None:
+        connection = sqlite3.connect(self.path, timeout=10, check_same_thread=False)
+        try:
+            while not self._stop.wait(self.interval):
+                try:
+                    result = self._checkpoint_on(connection, "PASSIVE")
+                except sqlite3.Error as exc:
+                    log.warning("WAL checkpoint of %s failed: %s", self.path, exc)
+                    continue
+                behind = result.log_pages - result.checkpointed_pages
+                if behind > LARGE_LOG_PAGES and not self._warned:
+                    log.warning(
+                        "the WAL of %s holds %d pages not yet checkpointed: a long reader is holding it back",
+                        self.path,
+                        behind,
+                    )
+                self._warned = behind > LARGE_LOG_PAGES
+        finally:
+            connection.close()

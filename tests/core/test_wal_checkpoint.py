@@ -1,0 +1,73 @@
+"""SQLite write-ahead-log checkpoints run by a thread instead of in commits (core.wal_checkpoint)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from sqlalchemy import text
+
+from openbss.core.db import Database
+
+
+def _autocheckpoint(database: Database) -> int:
+    with database.session() as session:
+        return int(session.execute(text("PRAGMA wal_autocheckpoint")).scalar_one())
+
+
+def _write_rows(database: Database, count: int) -> None:
+    with database.session(write=True) as session:
+        session.execute(text("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, v TEXT)"))
+        for i in range(count):
+            session.execute(text("INSERT INTO t (v) VALUES (:v)"), {"v": "x" * 500 + str(i)})
+
+
+def test_commits_leave_checkpoints_to_the_thread(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'ckpt.db'}")
+    try:
+        assert _autocheckpoint(database) == 1000  # SQLite's default: the committing writer checkpoints
+        checkpointer = database.start_background_checkpoints(interval=0.02)
+        assert checkpointer is not None
+        assert _autocheckpoint(database) == 0
+        _write_rows(database, 2000)
+        deadline = time.monotonic() + 30
+        while checkpointer.pages_copied == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert checkpointer.pages_copied > 0
+        checkpointer.stop(final=False)  # a checkpoint by hand while the thread's own runs would report busy
+        result = checkpointer.checkpoint()
+        assert not result.busy
+        assert result.checkpointed_pages == result.log_pages  # nothing left behind in the log
+    finally:
+        database.stop_background_checkpoints()
+    assert _autocheckpoint(database) == 1000  # stopped: commits checkpoint again
+    with database.session() as session:
+        assert session.execute(text("SELECT count(*) FROM t")).scalar_one() == 2000
+    database.dispose()
+
+
+def test_the_log_stays_bounded_under_continuous_writes(tmp_path: Path) -> None:
+    path = tmp_path / "bounded.db"
+    database = Database(f"sqlite:///{path}")
+    checkpointer = database.start_background_checkpoints(interval=0.01)
+    assert checkpointer is not None
+    try:
+        for _ in range(40):
+            _write_rows(database, 200)
+            time.sleep(0.005)
+        assert checkpointer.pages_copied > 0  # the thread kept up while the writes went on
+        checkpointer.stop(final=False)  # from here on, checkpoints by hand, none running beside them
+        assert not checkpointer.checkpoint().busy
+        _write_rows(database, 1)  # the next writer starts the log again from its beginning
+        pages = checkpointer.checkpoint().log_pages
+        assert 0 <= pages < 50, pages
+    finally:
+        database.dispose()
+
+
+def test_no_checkpointer_for_memory_databases() -> None:
+    database = Database("sqlite://")
+    try:
+        assert database.start_background_checkpoints() is None
+    finally:
+        database.dispose()
