@@ -3,7 +3,8 @@
 :func:`bulk_create` runs the same steps as :func:`openbss.tmf.service.create`
 for each document (role check, schema validation, ``@type`` and lifecycle
 checks, the resource's ``before_create`` hook with every business rule,
-columns, search entries, ``after_write`` hook, process run, create event),
+columns, search entries, ``after_write`` hook, process run, create event,
+``after_create`` hook),
 but flushes the rows of a batch together and writes search entries, process
 runs and outbox events with one multi-row INSERT each instead of one
 statement per resource. The benchmark uses it to fill a database with a
@@ -106,4 +107,6 @@ def bulk_create(ctx: Context, rt: ResourceType, bodies: Sequence[Doc]) -> list[A
             [{"process_id": rt.create_process, "operation": operation, "at": ctx.now, "duration_us": 0} for _ in rows],
         )
     ctx.session.execute(insert(OutboxEvent), [_event_row(ctx, rt, row) for row in rows])
+    for row in rows:
+        rt.hooks.after_create(ctx, row)
     return rows

@@ -42,6 +42,10 @@ class Hooks(Protocol):
 
     def after_write(self, ctx: Context, row: ResourceRow, old: Doc | None) -> None: ...
 
+    def after_create(self, ctx: Context, row: ResourceRow) -> None:
+        """After a create's own ``...CreateEvent`` is recorded: events that must follow it."""
+        ...
+
 
 class NoHooks:
     """Hooks that accept everything."""
@@ -56,6 +60,9 @@ class NoHooks:
         return None
 
     def after_write(self, ctx: Context, row: ResourceRow, old: Doc | None) -> None:
+        return None
+
+    def after_create(self, ctx: Context, row: ResourceRow) -> None:
         return None
 
 

@@ -383,6 +383,7 @@ def create(ctx: Context, rt: ResourceType, body: Any) -> Any:
     rt.hooks.after_write(ctx, row, None)
     _record_process(ctx, rt.create_process, f"tmf.create.{rt.path}")
     emit(ctx, rt, "Create", row)
+    rt.hooks.after_create(ctx, row)
     return row
 
 
