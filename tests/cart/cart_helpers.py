@@ -11,6 +11,7 @@ CUSTOMERS = "/tmf-api/customerManagement/v4/customer"
 CATALOG = "/tmf-api/productCatalogManagement/v4"
 PRODUCTS = "/tmf-api/productInventory/v4/product"
 CARTS = "/tmf-api/shoppingCart/v4/shoppingCart"
+ACCOUNTS = "/tmf-api/accountManagement/v4/billingAccount"
 Headers = dict[str, str]
 
 
@@ -40,6 +41,14 @@ def customer(client: TestClient, headers: Headers, party_id: str, **extra: Any) 
         **extra,
     }
     return created(client.post(CUSTOMERS, json=body, headers=headers))
+
+
+def billing_account(client: TestClient, headers: Headers, owner: dict[str, Any]) -> dict[str, Any]:
+    """An active billing account of customer ``owner`` (a checked-out order is charged to it)."""
+    ref = {"id": owner["id"], "@referredType": "Customer", "role": "owner", "name": owner["name"]}
+    return created(
+        client.post(ACCOUNTS, json={"name": "main", "state": "active", "relatedParty": [ref]}, headers=headers)
+    )
 
 
 def _post(client: TestClient, headers: Headers, path: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -12,12 +12,25 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from cart_helpers import CARTS, CATALOG, Headers, created, customer, details, individual, offering, price, small_catalog
+from cart_helpers import (
+    CARTS,
+    CATALOG,
+    Headers,
+    billing_account,
+    created,
+    customer,
+    details,
+    individual,
+    offering,
+    price,
+    small_catalog,
+)
 from fastapi.testclient import TestClient
 
 from openbss.cart.models import ShoppingCartRow
 from openbss.core import clock, jsoncodec
 from openbss.core.db import Database
+from openbss.ordering import rules
 
 Auth = Callable[..., Headers]
 
@@ -27,7 +40,7 @@ def shop(client: TestClient, admin: Headers, agent: Headers) -> dict[str, Any]:
     catalog = small_catalog(client, admin)
     party = individual(client, agent)
     jane = customer(client, agent, party)
-    return {**catalog, "party": party, "jane": jane}
+    return {**catalog, "party": party, "jane": jane, "account": billing_account(client, agent, jane)}
 
 
 ORDERS = "/tmf-api/productOrderingManagement/v4/productOrder"
@@ -62,17 +75,19 @@ def test_checkout_sends_the_cart_as_an_order_and_closes_the_cart(
         _item(shop["fibre"], product=speed),
         _item(shop["tv"], status="saveForLater"),
     )
+    account = {"id": shop["account"]["id"]}
     response = client.post(
         f"{CARTS}/{cart['id']}/checkout",
-        json={"billingAccount": {"id": "ba-1"}, "requestedStartDate": "2027-01-01T00:00:00Z"},
+        json={"billingAccount": account, "requestedStartDate": "2027-01-01T00:00:00Z"},
         headers=jane,
     )
     assert response.status_code == 201, response.text
     (order,) = _orders(client, agent, shop)
     assert response.headers["Location"] == order["href"] and response.json()["id"] == order["id"]
+    assert order["state"] == "inProgress", order.get("errorMessage")  # validated and issued by the checkout
     assert order["relatedParty"] == cart["relatedParty"]
     assert order["channel"] == [{"id": "selfService", "role": "sales", "@referredType": "SalesChannel"}]
-    assert order["billingAccount"] == {"id": "ba-1"} and order["requestedStartDate"] == "2027-01-01T00:00:00.000Z"
+    assert order["billingAccount"] == account and order["requestedStartDate"] == "2027-01-01T00:00:00.000Z"
     assert [i["id"] for i in order["productOrderItem"]] == ["1", "4"]  # the saved-for-later item stays behind
     bundle = order["productOrderItem"][0]
     assert [i["productOffering"]["id"] for i in bundle["productOrderItem"]] == [shop["fibre"]["id"], shop["tv"]["id"]]
@@ -143,16 +158,44 @@ def test_checkout_through_the_real_ordering_domain(
 ) -> None:
     jane = auth("customer", party=shop["party"])
     cart = _cart(client, jane, shop, _item(shop["duo"]), _item(shop["tv"], quantity=2))
+    # ordering decides at once: without a billing account the order is rejected, and the cart stays open
     response = client.post(f"{CARTS}/{cart['id']}/checkout", json={"description": "my order"}, headers=jane)
     assert response.status_code == 201, response.text
+    rejected = response.json()
+    assert rejected["state"] == "rejected" and rejected["description"] == "my order"
+    assert {e["code"] for e in rejected["errorMessage"]} == {"billingAccount.required"}
+    assert response.headers["Location"] == rejected["href"]
+    with db.session() as session:
+        row = session.get(ShoppingCartRow, cart["id"])
+        assert row is not None and row.order_id is None
+    still_open = client.get(f"{CARTS}/{cart['id']}", headers=jane).json()
+    assert still_open["validFor"]["endDateTime"] > clock.isoformat(clock.now())  # not ended: it may still change
+    # fixed and checked out again: the order is issued and the cart closed
+    account = {"billingAccount": {"id": shop["account"]["id"]}}
+    response = client.post(f"{CARTS}/{cart['id']}/checkout", json=account, headers=jane)
+    assert response.status_code == 201, response.text
     order = response.json()
-    assert order["state"] == "acknowledged" and order["description"] == "my order"
-    assert response.headers["Location"] == order["href"]
+    assert order["state"] == "inProgress" and order["id"] != rejected["id"]
     assert [i["id"] for i in order["productOrderItem"]] == ["1", "4"]
     assert [i["id"] for i in order["productOrderItem"][0]["productOrderItem"]] == ["2", "3"]
+    assert set(rules.item_states(order.get("productOrderItem")).values()) == {"inProgress"}
     stored = client.get(order["href"].replace("http://testserver", ""), headers=jane)
-    assert stored.status_code == 200 and stored.json()["id"] == order["id"]
+    assert stored.status_code == 200 and stored.json() == order
     with db.session() as session:
         row = session.get(ShoppingCartRow, cart["id"])
         assert row is not None and row.order_id == order["id"]
     assert client.post(f"{CARTS}/{cart['id']}/checkout", headers=jane).status_code == 409
+
+
+def test_checkout_with_validation_at_capture_off_answers_acknowledged(
+    client: TestClient, admin: Headers, agent: Headers, shop: dict[str, Any], db: Database
+) -> None:
+    changed = client.patch("/admin/ordering/policy", json={"validateAtCapture": False}, headers=admin)
+    assert changed.status_code == 200, changed.text
+    cart = _cart(client, agent, shop, _item(shop["tv"]))
+    response = client.post(f"{CARTS}/{cart['id']}/checkout", headers=agent)  # no billing account: not yet known
+    assert response.status_code == 201, response.text
+    assert response.json()["state"] == "acknowledged"
+    with db.session() as session:
+        row = session.get(ShoppingCartRow, cart["id"])
+        assert row is not None and row.order_id == response.json()["id"]

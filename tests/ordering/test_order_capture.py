@@ -1,5 +1,7 @@
 """Capture (1.3.3.10.1), validation (1.3.3.10.3), change (1.3.3.10.2), review, payment and
-completion into the inventory, over the API; nothing here needs the OSS (no service specs)."""
+completion into the inventory, over the API; nothing here needs the OSS (no service specs).
+
+Orders are validated as they are captured (the default policy); ``run_jobs`` delivers them."""
 
 from __future__ import annotations
 
@@ -26,15 +28,31 @@ def _codes(order: dict[str, Any]) -> set[str]:
     return {e["code"] for e in order.get("errorMessage") or []}
 
 
+@pytest.fixture(params=[True, False], ids=["at-capture", "by-the-job"])
+def at_capture(request: pytest.FixtureRequest, shop: Shop) -> bool:
+    """Both ways an order is decided: in its POST (the default), or by the job (the policy's setting off)."""
+    if not request.param:
+        response = shop.client.patch("/admin/ordering/policy", headers=shop.headers, json={"validateAtCapture": False})
+        assert response.status_code == 200, response.text
+    return bool(request.param)
+
+
+def _posted(order: dict[str, Any], at_capture: bool, state: str) -> None:
+    """The state the POST answered: decided at capture, or acknowledged for the job."""
+    assert order["state"] == (state if at_capture else "acknowledged")
+
+
 # --- capture -------------------------------------------------------------------------------------
 
 
-def test_capture_acknowledges_and_sets_the_order_date(shop: Shop) -> None:
+def test_capture_sets_the_order_date_and_decides(shop: Shop) -> None:
     shop.make_offering("Email", services=())
     order = shop.place(shop.item("1", "Email"), externalId="web-42")
-    assert order["state"] == "acknowledged"
+    # validated and issued in the POST (the policy's validateAtCapture; the acknowledged
+    # path of the job is in test_order_validation_at_capture)
+    assert order["state"] == "inProgress"
     assert order["orderDate"].endswith("Z")
-    assert item_states(order) == {"1": "acknowledged"}
+    assert item_states(order) == {"1": "inProgress"}
     assert order["href"].endswith(f"/productOrder/{order['id']}")
     listed = shop.client.get(ORDERS, headers=shop.headers, params={"externalId": "web-42"}).json()
     assert [o["id"] for o in listed] == [order["id"]]
@@ -95,9 +113,10 @@ def test_malformed_orders_are_refused_and_nothing_is_written(
 # --- validation ------------------------------------------------------------------------------------
 
 
-def test_valid_order_completes_into_the_inventory(shop: Shop) -> None:
+def test_valid_order_completes_into_the_inventory(shop: Shop, at_capture: bool) -> None:
     shop.make_offering("Email", services=())
     order = shop.place(shop.item("1", "Email"))
+    _posted(order, at_capture, "inProgress")
     shop.run_jobs()
     done = shop.get(order["id"])
     assert done["state"] == "completed"
@@ -118,7 +137,7 @@ def test_valid_order_completes_into_the_inventory(shop: Shop) -> None:
     assert all(m["@schemaLocation"].endswith("/Milestone.schema.json") for m in done["milestone"])
 
 
-def test_rejected_with_the_reasons(shop: Shop) -> None:
+def test_rejected_with_the_reasons(shop: Shop, at_capture: bool) -> None:
     shop.make_offering("Email", services=())
     shop.make_offering("Old", services=(), status="In design")
     other = shop.make_customer(name="Bob Other")["customer"]
@@ -134,6 +153,7 @@ def test_rejected_with_the_reasons(shop: Shop) -> None:
         {"id": "4", "action": "modify", "product": {"id": "no-such-product"}},
         billingAccount={"id": foreign["id"]},
     )
+    _posted(order, at_capture, "rejected")
     shop.run_jobs()
     rejected = shop.get(order["id"])
     assert rejected["state"] == "rejected"
@@ -143,6 +163,7 @@ def test_rejected_with_the_reasons(shop: Shop) -> None:
     errors = {e["code"]: e for e in rejected["errorMessage"]}
     assert errors["billingAccount.notOwned"]["reason"] == "billingAccount.id"
     assert errors["price.mismatch"]["@schemaLocation"].endswith("/ProductOrderErrorMessage.schema.json")
+    assert [m["name"] for m in rejected["milestone"]] == ["rejected", "closed"]
 
 
 def test_inactive_customer_and_account_are_rejected(shop: Shop) -> None:
@@ -241,12 +262,13 @@ def test_channel_and_item_limits_of_the_policy(shop: Shop) -> None:
 # --- review (held) and payment (pending) ---------------------------------------------------------
 
 
-def test_held_for_review_then_released(shop: Shop, agent: dict[str, str]) -> None:
+def test_held_for_review_then_released(shop: Shop, agent: dict[str, str], at_capture: bool) -> None:
     shop.make_offering("Big", services=(), one_time="900.00")
     shop.client.patch(
         "/admin/ordering/policy", headers=shop.headers, json={"holdForReview": {"oneTimeTotalAbove": "500"}}
     )
     order = shop.place(shop.item("1", "Big"))
+    _posted(order, at_capture, "held")
     shop.run_jobs()
     held = shop.get(order["id"])
     assert held["state"] == "held"
@@ -274,10 +296,11 @@ def test_held_order_rejected_by_an_agent(shop: Shop, agent: dict[str, str]) -> N
     assert "order.rejectedByAgent" in _codes(rejected.json())
 
 
-def test_upfront_payment_holds_fulfilment_until_paid(shop: Shop) -> None:
+def test_upfront_payment_holds_fulfilment_until_paid(shop: Shop, at_capture: bool) -> None:
     shop.make_offering("Email", services=())
     shop.client.patch("/admin/ordering/policy", headers=shop.headers, json={"upfrontPayment": {"required": True}})
     order = shop.place(shop.item("1", "Email"))
+    _posted(order, at_capture, "pending")
     shop.run_jobs()
     pending = shop.get(order["id"])
     assert pending["state"] == "pending"
@@ -460,13 +483,14 @@ def test_customers_cancel_their_own_orders(shop: Shop) -> None:
     assert shop.client.patch(f"{CANCELS}/{task.json()['id']}", headers=shop.headers, json={}).status_code == 403
 
 
-def test_bundle_components_are_delivered_before_the_bundle(shop: Shop) -> None:
+def test_bundle_components_are_delivered_before_the_bundle(shop: Shop, at_capture: bool) -> None:
     shop.make_offering("Triple play", services=())
     shop.make_offering("Email", services=())
     shop.make_offering("Phone", services=())
     bundle = shop.item("b", "Triple play")
     bundle["productOrderItem"] = [shop.item("b.1", "Email"), shop.item("b.2", "Phone")]
     order = shop.place(bundle)
+    _posted(order, at_capture, "inProgress")
     shop.run_jobs()
     done = shop.get(order["id"])
     assert done["state"] == "completed"

@@ -9,10 +9,11 @@
    the customers in turn, channel ``web``) are POSTed with ``--concurrency``
    requests in flight by the minimal client of :mod:`openbss.bench.client`:
    capture rate and latency (p50, p99).
-4. The job worker validates and issues them, the simulator fulfils them
-   (``--oss-delay`` seconds per step): the rate at which orders were captured
-   and validated (left ``acknowledged``; validation and issue are one
-   transaction, so a validated order is issued), p50/p99 of capture to
+4. Each POST validates and issues its order (validation at capture, the
+   policy's default; with it off, the job worker does), the simulator fulfils
+   them (``--oss-delay`` seconds per step): the rate at which orders were
+   captured and validated (no longer ``acknowledged``; validation and issue
+   are one transaction, so a validated order is issued), p50/p99 of capture to
    validated (``issued_at - order_date``), when every service order was sent
    and, within ``--timeout``, when every order was completed. CPU of the
    server processes, of the PostgreSQL backends and of the whole machine is

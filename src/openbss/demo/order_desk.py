@@ -2,7 +2,8 @@
 
 Nothing here writes an order table: each order is captured with
 :func:`openbss.ordering.service.capture_order` (as an agent would place it),
-and the job worker runs what ``openbss serve`` would run — validation
+which validates it at capture, and the job worker runs what ``openbss serve``
+would run — validation of changed or released orders
 (``ordering.process_order``), sending the TMF641 service orders
 (``ordering.send_southbound``) to an OSS simulator started in this process
 on a free loopback port, polling them (``ordering.southbound_watch``),

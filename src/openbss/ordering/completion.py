@@ -306,4 +306,18 @@ def close_order(ctx: Context, row: ProductOrderRow) -> None:
     resolve_open_fallout(ctx, row.id, None, resolution="closed", by=ctx.principal.subject)
     row.jeopardy_level = 0
     row.completion_date = ctx.now if row.status == rules.COMPLETED else row.completion_date
-    change_order(ctx, row, milestones=[extensions.milestone(row.id, "closed", ctx.now, f"order closed ({row.status})")])
+    change_order(ctx, row, milestones=[_closed(ctx, row.status)])
+
+
+@process("1.3.3.17")
+def close_at_capture(ctx: Context, state: str) -> Doc:
+    """Manage Customer Order Closure of an order that ends as it is captured (rejected).
+
+    Nothing was opened for it (no fallout, jeopardy or service order): it is
+    closed by its ``closed`` milestone, written with the rest of the order.
+    """
+    return _closed(ctx, state)
+
+
+def _closed(ctx: Context, state: str | None) -> Doc:
+    return extensions.milestone(None, "closed", ctx.now, f"order closed ({state})")

@@ -33,12 +33,20 @@ def schema_location(name: str) -> str:
     return f"{SCHEMA_BASE}/{name}.schema.json"
 
 
-def _item_refs(order_id: str, item_ids: Sequence[str]) -> list[Doc]:
+def _item_refs(order_id: str | None, item_ids: Sequence[str]) -> list[Doc]:
+    if order_id is None:
+        raise ValueError("an element naming order items needs the order's id")
     return [{"itemId": i, "productOrderId": order_id, "@type": "ProductOrderItemRef"} for i in item_ids]
 
 
 def milestone(
-    order_id: str, name: str, at: datetime, message: str, *, item_ids: Sequence[str] = (), status: str = "reached"
+    order_id: str | None,
+    name: str,
+    at: datetime,
+    message: str,
+    *,
+    item_ids: Sequence[str] = (),
+    status: str = "reached",
 ) -> Doc:
     out: Doc = {
         "id": new_id(),
@@ -55,7 +63,7 @@ def milestone(
 
 
 def error_message(
-    order_id: str,
+    order_id: str | None,
     code: str,
     reason: str,
     message: str,

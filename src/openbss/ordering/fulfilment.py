@@ -1,13 +1,11 @@
-"""Issue Customer Order (1.3.3.10.4) and Manage Customer Order Fulfillment (1.3.3.12).
+"""Manage Customer Order Fulfillment (1.3.3.12): the TMF641 service orders of issued orders.
 
-Issuing an order plans its delivery (expected date per item from the order
-policy, the committed completion date), decomposes each item into one TMF641
-service order (one service order item per service specification of the
-offering's product specification) and records it in ``southbound_order``
-as ``toSend``, all in the order's transaction. The job
-``ordering.send_southbound`` then sends them over HTTP to ``OPENBSS_OSS_URL``
-(never inside a database transaction) with the southbound row id as
-``externalId`` and idempotency key, so a re-sent create is not a second order.
+Issuing an order (:mod:`openbss.ordering.issue`) records one TMF641 service
+order per item in ``southbound_order`` as ``toSend``, in the order's
+transaction. The job ``ordering.send_southbound`` then sends them over HTTP
+to ``OPENBSS_OSS_URL`` (never inside a database transaction) with the
+southbound row id as ``externalId`` and idempotency key, so a re-sent create
+is not a second order.
 
 Status comes back as TMF641 events to our listener
 (:func:`on_service_order_event`) and, as a fallback, by polling
@@ -24,21 +22,14 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from openbss.catalog import service as catalog
 from openbss.core import clock
 from openbss.core.clock import isoformat
 from openbss.core.db import Database
-from openbss.core.ids import new_id
 from openbss.core.processes import process
 from openbss.core.security import Principal
 from openbss.core.settings import Settings
-from openbss.inventory import service as inventory
-from openbss.jobs.queue import enqueue
-from openbss.ordering import extensions, repository, rules
+from openbss.ordering import repository, rules
 from openbss.ordering.models import OssSubscriptionRow, ProductOrderRow, SouthboundOrderRow
-from openbss.ordering.orders import change_order
-from openbss.ordering.parties import customer_ref
-from openbss.ordering.policy import current_policy
 from openbss.oss.client import OssError, ServiceOrderClient
 from openbss.oss.listener import poll_service_order, register_service_order_handler, subscribe_listener
 from openbss.tmf.context import Context
@@ -66,171 +57,6 @@ def job_context(session: Any, settings: Settings) -> Context:
 
 def _public_url(settings: Settings) -> str:
     return settings.oss_listener_url.rstrip("/")
-
-
-# --- decomposition -----------------------------------------------------------------------------------
-
-
-def _offering_of(ctx: Context, item: Doc) -> str | None:
-    offering = item.get("productOffering")
-    if isinstance(offering, dict) and offering.get("id"):
-        return str(offering["id"])
-    product = rules.sub(item, "product")
-    if product.get("id"):
-        owned = inventory.get_product(ctx, str(product["id"]))
-        ref = (owned or {}).get("productOffering")
-        if isinstance(ref, dict) and ref.get("id"):
-            return str(ref["id"])
-    return None
-
-
-def _service_characteristics(item: Doc) -> list[Doc]:
-    product = rules.sub(item, "product")
-    out = []
-    for entry in product.get("productCharacteristic") or []:
-        if isinstance(entry, dict) and entry.get("name"):
-            out.append({k: entry[k] for k in ("name", "value", "valueType") if k in entry})
-    return out
-
-
-def decompose(ctx: Context, order: Doc, item: Doc) -> list[Doc]:
-    """The TMF641 service order items that realise one product order item (empty: nothing to provision)."""
-    action = str(item.get("action"))
-    if action == "noChange":
-        return []
-    offering_id = _offering_of(ctx, item)
-    specs = catalog.service_specifications(ctx, offering_id) if offering_id else []
-    product = rules.sub(item, "product")
-    existing: list[Doc] = []
-    if action in ("modify", "delete") and product.get("id"):
-        owned = inventory.get_product(ctx, str(product["id"])) or {}
-        existing = [s for s in owned.get("realizingService") or [] if isinstance(s, dict) and s.get("id")]
-    characteristics = _service_characteristics(item)
-    places = [p for p in product.get("place") or [] if isinstance(p, dict)]
-    out: list[Doc] = []
-    targets: Sequence[Doc] = existing or specs
-    for index, target in enumerate(targets, start=1):
-        service: Doc = {"@type": "Service"}
-        if existing:
-            service["id"] = str(target["id"])
-            if target.get("href"):
-                service["href"] = target["href"]
-        else:
-            service["serviceSpecification"] = {
-                k: target[k] for k in ("id", "href", "name", "version", "@referredType") if k in target
-            }
-        if characteristics and action != "delete":
-            service["serviceCharacteristic"] = characteristics
-        if places:
-            service["place"] = places
-        service["state"] = "terminated" if action == "delete" else "active"
-        out.append({"id": str(index), "action": action, "quantity": int(item.get("quantity") or 1), "service": service})
-    return out
-
-
-def service_order(order_id: str, order: Doc, item: Doc, southbound_id: str, items: list[Doc], due: datetime) -> Doc:
-    doc: Doc = {
-        "externalId": southbound_id,
-        "description": f"product order {order_id}, item {item.get('id')} ({item.get('action')})",
-        "requestedCompletionDate": isoformat(due),
-        "externalReference": [{"externalReferenceType": "ProductOrderItem", "name": f"{order_id}/{item.get('id')}"}],
-        "serviceOrderItem": items,
-        "@type": "ServiceOrder",
-    }
-    for key in ("priority", "category", "requestedStartDate"):
-        if order.get(key):
-            doc[key] = order[key]
-    ref = customer_ref(order)
-    if ref is not None:
-        doc["relatedParty"] = [
-            {"id": str(ref["id"]), "role": "customer", "@referredType": ref.get("@referredType") or "Customer"}
-        ]
-    return doc
-
-
-# --- issue (1.3.3.10.4) with delivery planning (1.3.3.13.1) -------------------------------------------
-
-
-@process("1.3.3.13.1")
-def plan_delivery(ctx: Context, row: ProductOrderRow, doc: Doc) -> tuple[dict[str, datetime], datetime]:
-    """Plan Customer Order Delivery: each item's expected date and the committed completion date."""
-    policy = current_policy(ctx)
-    start = ctx.now
-    requested_start = rules.moment(doc.get("requestedStartDate"))
-    if requested_start is not None and requested_start > start:
-        start = requested_start
-    expected: dict[str, datetime] = {}
-    for item in rules.iter_items(doc.get("productOrderItem")):
-        offering = rules.sub(item, "productOffering")
-        duration = policy.duration_for(str(item.get("action")), str(offering["id"]) if offering.get("id") else None)
-        expected[str(item["id"])] = start + duration
-    committed = rules.committed_date(
-        ctx.now, [d - ctx.now for d in expected.values()], rules.moment(doc.get("requestedCompletionDate"))
-    )
-    return expected, committed
-
-
-@process("1.3.3.10.4")
-def issue_order(ctx: Context, row: ProductOrderRow, doc: Doc) -> None:
-    """Issue Customer Order: plan, decompose into southbound service orders, start fulfilment."""
-    from openbss.ordering.completion import settle_items
-
-    policy = current_policy(ctx)
-    expected, committed = plan_delivery(ctx, row, doc)
-    timeout = rules.parse_duration(policy.policy.fallout.southboundTimeout)
-    states: dict[str, str] = {}
-    southbound: list[Doc] = []
-    for item in rules.iter_items(doc.get("productOrderItem")):
-        item_id = str(item["id"])
-        states[item_id] = rules.IN_PROGRESS
-        sb_items = decompose(ctx, doc, item)
-        if not sb_items:
-            continue
-        southbound_id = new_id()
-        southbound.append(
-            {
-                "id": southbound_id,
-                "order_id": row.id,
-                "item_id": item_id,
-                "attempt": 1,
-                "status": TO_SEND,
-                "current": True,
-                "service_order_id": None,
-                "request": service_order(row.id, doc, item, southbound_id, sb_items, expected[item_id]),
-                "services": None,
-                "failure_kind": None,
-                "failure_reason": None,
-                "created_at": ctx.now,
-                "sent_at": None,
-                "updated_at": ctx.now,
-                "deadline": max(expected[item_id], ctx.now) + timeout,
-                "cancel_requested_at": None,
-            }
-        )
-    sent = repository.insert_southbound(ctx.session, southbound)
-    to_send = len(sent)
-    values: Doc = {k: doc[k] for k in ("productOrderItem", "orderTotalPrice") if k in doc}
-    values["expectedCompletionDate"] = isoformat(committed)
-    row.issued_at = ctx.now  # before the change: written by the same UPDATE
-    change_order(
-        ctx,
-        row,
-        state=rules.IN_PROGRESS,
-        values=values,
-        item_states=states,
-        milestones=[
-            extensions.milestone(
-                row.id,
-                "issued",
-                ctx.now,
-                f"issued to fulfilment: {to_send} service order(s); committed completion {isoformat(committed)}",
-            )
-        ],
-    )
-    repository.set_expected_dates(ctx.session, row.id, expected)
-    if to_send:
-        enqueue(ctx.session, SEND_TASK, {"order": row.id})
-    settle_items(ctx, row, southbound=sent)  # the order's only service orders: just written
 
 
 # --- the OSS's reports ---------------------------------------------------------------------------------

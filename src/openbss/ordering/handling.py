@@ -1,21 +1,27 @@
 """What happens to a captured order: validation, then rejection, review, payment or issue.
 
-The job ``ordering.process_order`` (queued with every captured or changed
-order) runs :func:`process_order`. An agent decides about a held order with
+:func:`decide` turns a verdict into a :class:`Decision`; :func:`apply_verdict`
+carries it out on a stored order. A new order is usually decided as it is
+captured (:mod:`openbss.ordering.capture`); the job ``ordering.process_order``
+runs :func:`process_order` for an order captured without that (the policy's
+``validateAtCapture`` off, or validation at capture failed) and for a changed
+one. An agent decides about a held order with
 :func:`release_order` / :func:`reject_order`; a pending order waits for
 :func:`record_order_payment` (1.3.3.11), which the receivables domain calls.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from openbss.core.clock import isoformat
 from openbss.core.errors import Conflict, ValidationFailed
 from openbss.core.problems import FieldProblem
 from openbss.core.processes import process
 from openbss.ordering import extensions, repository, rules
-from openbss.ordering.fulfilment import issue_order
+from openbss.ordering.issue import IssuePlan, plan_issue, start_fulfilment
 from openbss.ordering.models import OrderPaymentRow, ProductOrderRow
-from openbss.ordering.orders import change_order, load_order, notify
+from openbss.ordering.orders import OrderChange, change_order, load_order, notify
 from openbss.ordering.pricing import one_time_total
 from openbss.ordering.validation import Verdict, validate_order
 from openbss.tmf.context import Context
@@ -47,62 +53,95 @@ def _released(row: ProductOrderRow) -> bool:
     return any(m.get("name") == "released" for m in row.doc.get("milestone") or [] if isinstance(m, dict))
 
 
-def apply_verdict(ctx: Context, row: ProductOrderRow, verdict: Verdict) -> None:
+@dataclass(frozen=True)
+class Decision:
+    """What a verdict does to an order: the change of its document, and what follows that change."""
+
+    outcome: str  # rejected | held | pending | inProgress (issued)
+    change: OrderChange
+    issue: IssuePlan | None = None  # issued: the service orders to write
+    close: bool = False  # rejected: the order is closed (1.3.3.17)
+    notify: bool = False  # held: the order's listeners are told that someone must act
+
+
+def decide(ctx: Context, verdict: Verdict, order_id: str | None) -> Decision:
+    """What becomes of the order ``verdict`` is about (``order_id`` None: an order not stored yet)."""
     outcome = verdict.outcome
-    items = [str(i["id"]) for i in rules.iter_items(row.doc.get("productOrderItem"))]
+    items = [str(i["id"]) for i in rules.iter_items(verdict.doc.get("productOrderItem"))]
     if outcome == rules.REJECTED:
-        change_order(
-            ctx,
-            row,
-            state=rules.REJECTED,
-            item_states={i: rules.REJECTED for i in items},
-            errors=[_error(row, p, "rejected") for p in verdict.problems],
-            milestones=[
-                extensions.milestone(row.id, "rejected", ctx.now, f"rejected: {len(verdict.problems)} problem(s)")
-            ],
+        return Decision(
+            outcome,
+            OrderChange(
+                state=rules.REJECTED,
+                item_states={i: rules.REJECTED for i in items},
+                errors=[_error(order_id, p, "rejected") for p in verdict.problems],
+                milestones=[
+                    extensions.milestone(order_id, "rejected", ctx.now, f"rejected: {len(verdict.problems)} problem(s)")
+                ],
+            ),
+            close=True,
         )
+    if outcome == rules.HELD:
+        return Decision(
+            outcome,
+            OrderChange(
+                state=rules.HELD,
+                item_states={i: rules.HELD for i in items},
+                values=_priced(verdict),
+                errors=[_error(order_id, p, "held") for p in verdict.review],
+                milestones=[
+                    extensions.milestone(order_id, "heldForReview", ctx.now, "waiting for an agent's decision")
+                ],
+            ),
+            notify=True,
+        )
+    if outcome == rules.PENDING:
+        due = one_time_total(verdict.payment_due)
+        shown = f"{due[0]} {due[1] or ''}".strip() if due else "the one-time charges"
+        return Decision(
+            outcome,
+            OrderChange(
+                state=rules.PENDING,
+                item_states={i: rules.PENDING for i in items},
+                values=_priced(verdict),
+                milestones=[
+                    extensions.milestone(
+                        order_id,
+                        "awaitingPayment",
+                        ctx.now,
+                        f"waiting for the up-front payment of {shown}",
+                        status="open",
+                    )
+                ],
+            ),
+        )
+    plan = plan_issue(ctx, verdict.doc)
+    return Decision(outcome, plan.changes(), issue=plan)
+
+
+def apply_verdict(ctx: Context, row: ProductOrderRow, verdict: Verdict) -> None:
+    """Act on the verdict about the stored order ``row``: reject, hold, wait for payment or issue it."""
+    decision = decide(ctx, verdict, row.id)
+    change_order(ctx, row, **decision.change)
+    if decision.issue is not None:
+        repository.set_expected_dates(ctx.session, row.id, decision.issue.expected)
+        start_fulfilment(ctx, row, decision.issue)
+    if decision.close:
         from openbss.ordering.completion import close_order
 
         close_order(ctx, row)
-    elif outcome == rules.HELD:
-        change_order(
-            ctx,
-            row,
-            state=rules.HELD,
-            item_states={i: rules.HELD for i in items},
-            values=_priced(verdict),
-            errors=[_error(row, p, "held") for p in verdict.review],
-            milestones=[extensions.milestone(row.id, "heldForReview", ctx.now, "waiting for an agent's decision")],
-        )
+    if decision.notify:
         notify(ctx, row, "errorMessage")
-    elif outcome == rules.PENDING:
-        row.payment_required = True
-        due = one_time_total(verdict.payment_due)
-        shown = f"{due[0]} {due[1] or ''}".strip() if due else "the one-time charges"
-        change_order(
-            ctx,
-            row,
-            state=rules.PENDING,
-            item_states={i: rules.PENDING for i in items},
-            values=_priced(verdict),
-            milestones=[
-                extensions.milestone(
-                    row.id, "awaitingPayment", ctx.now, f"waiting for the up-front payment of {shown}", status="open"
-                )
-            ],
-        )
-    else:
-        issue_order(ctx, row, verdict.doc)
 
 
 def _priced(verdict: Verdict) -> dict[str, object]:
     return {k: verdict.doc[k] for k in ("productOrderItem", "orderTotalPrice") if k in verdict.doc}
 
 
-def _error(row: ProductOrderRow, problem: FieldProblem, status: str) -> dict[str, object]:
+def _error(order_id: str | None, problem: FieldProblem, status: str) -> dict[str, object]:
     from openbss.core.clock import now
 
-    return extensions.error_message(row.id, problem.rule, problem.field, problem.message, now(), status=status)
+    return extensions.error_message(order_id, problem.rule, problem.field, problem.message, now(), status=status)
 
 
 def _decidable(row: ProductOrderRow, states: frozenset[str], what: str) -> None:

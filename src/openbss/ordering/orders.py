@@ -9,8 +9,9 @@ new document through the engine (events, search index, item rows).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
+from openbss.core.clock import isoformat
 from openbss.core.errors import Conflict, NotFound
 from openbss.core.processes import process
 from openbss.ordering import extensions, repository, rules
@@ -33,15 +34,30 @@ def render(ctx: Context, row: ProductOrderRow) -> Doc:
     return engine.render(ctx, PRODUCT_ORDER, row)
 
 
-def check_order_transition(row: ProductOrderRow, new_state: str) -> None:
-    problem = rules.illegal_transition(rules.ORDER_TRANSITIONS, row.status, new_state)
-    if problem:
-        raise Conflict(f"ProductOrder {row.id} {problem}", field="state", rule="lifecycle.transition")
+class OrderChange(TypedDict, total=False):
+    """The arguments of one :func:`change_order` / :func:`changed_doc`, for a change decided before it is made."""
+
+    state: str | None
+    item_states: Mapping[str, str] | None
+    values: Mapping[str, Any] | None
+    milestones: Sequence[Doc]
+    errors: Sequence[Doc]
+    notes: Sequence[str]
 
 
-def change_order(
+def change_order(ctx: Context, row: ProductOrderRow, **change: Unpack[OrderChange]) -> ProductOrderRow:
+    """Apply one change of order handling to ``row`` (validated against both state machines; the
+    change's attributes are those of :func:`changed_doc`)."""
+    new = changed_doc(ctx, f"ProductOrder {row.id}", row.status, row.doc, **change)
+    engine.replace_doc(ctx, PRODUCT_ORDER, row, new)
+    return row
+
+
+def changed_doc(
     ctx: Context,
-    row: ProductOrderRow,
+    subject: str,
+    status: str | None,
+    old: Doc,
     *,
     state: str | None = None,
     item_states: Mapping[str, str] | None = None,
@@ -49,9 +65,12 @@ def change_order(
     milestones: Sequence[Doc] = (),
     errors: Sequence[Doc] = (),
     notes: Sequence[str] = (),
-) -> ProductOrderRow:
-    """Apply one change of order handling to ``row`` (validated against both state machines)."""
-    old: Doc = row.doc
+) -> Doc:
+    """The document ``old`` (of an order in state ``status``) after one change of order handling.
+
+    Nothing is stored; ``old`` is not changed. 409 naming ``subject`` on an illegal transition
+    of the order or of an item.
+    """
     new: Doc = dict(old)  # top-level copy: every change below replaces a whole attribute, none edits in place
     for key, value in (values or {}).items():
         if value is None:
@@ -64,7 +83,7 @@ def change_order(
             problem = rules.illegal_transition(rules.ITEM_TRANSITIONS, current.get(str(item_id)), target)
             if problem:
                 raise Conflict(
-                    f"item '{item_id}' of ProductOrder {row.id} {problem}",
+                    f"item '{item_id}' of {subject} {problem}",
                     field=f"productOrderItem[id={item_id}].state",
                     rule="lifecycle.transition",
                 )
@@ -74,16 +93,15 @@ def change_order(
     if errors:
         new["errorMessage"] = extensions.appended(new, "errorMessage", *errors)
     if notes:
-        from openbss.core.clock import isoformat
-
         new["note"] = extensions.appended(
             new, "note", *[{"author": "openbss", "date": isoformat(ctx.now), "text": text} for text in notes]
         )
-    if state is not None and state != row.status:
-        check_order_transition(row, state)
+    if state is not None and state != status:
+        problem = rules.illegal_transition(rules.ORDER_TRANSITIONS, status, state)
+        if problem:
+            raise Conflict(f"{subject} {problem}", field="state", rule="lifecycle.transition")
         new["state"] = state
-    engine.replace_doc(ctx, PRODUCT_ORDER, row, new)
-    return row
+    return new
 
 
 def open_item_ids(row: ProductOrderRow) -> list[str]:

@@ -131,6 +131,9 @@ class Cancellation(_Strict):
 
 
 class OrderPolicy(_Strict):
+    # validate (and issue) a new order in the transaction that captures it; off: the job
+    # ordering.process_order validates it a moment later (see openbss.ordering.capture)
+    validateAtCapture: bool = True
     maxItems: int = Field(50, ge=1)
     allowedChannels: list[str] = []  # empty: any channel (and orders naming none)
     channelRequired: bool = False
@@ -183,7 +186,10 @@ def parse_policy(doc: Any) -> OrderPolicy:
         raise ValidationFailed.from_problems(problems_from(error)) from None
 
 
-_cache: dict[int, PolicyVersion] = {}
+DEFAULT_VERSION = PolicyVersion(0, OrderPolicy(), DEFAULT_POLICY)
+"""The policy in force while none was defined (shared: never changed in place)."""
+
+_cache: dict[tuple[int, Any], PolicyVersion] = {}
 
 
 def current_policy(ctx: Context) -> PolicyVersion:
@@ -197,15 +203,20 @@ def current_policy(ctx: Context) -> PolicyVersion:
 
 
 def _newest_policy(ctx: Context) -> PolicyVersion:
-    row = repository.latest_policy(ctx.session)
-    if row is None:
-        return PolicyVersion(0, OrderPolicy(), copy.deepcopy(DEFAULT_POLICY))
-    cached = _cache.get(row.version)
-    if cached is not None and cached.doc == row.doc:
+    """One query for the newest version's number and time; its document is read and parsed only the
+    first time this process sees that version (versions are never changed once stored)."""
+    head = repository.newest_policy_head(ctx.session)
+    if head is None:
+        return DEFAULT_VERSION
+    cached = _cache.get(head)
+    if cached is not None:
         return cached
+    row = repository.policy_row(ctx.session, head[0])
+    if row is None:  # removed since (a database reset): read it all again
+        return DEFAULT_VERSION
     version = PolicyVersion(row.version, parse_policy(row.doc), row.doc)
     _cache.clear()
-    _cache[row.version] = version
+    _cache[head] = version
     return version
 
 

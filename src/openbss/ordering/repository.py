@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -95,20 +95,28 @@ def _item_values(order_id: str, doc: Doc) -> dict[str, dict[str, Any]]:
 
 _ITEM_TABLE = cast(Table, OrderItemRow.__table__)
 _ITEM_KEYS = ("parent_item_id", "action", "offering_id", "product_id", "state", "quantity")
+_INSERT_ITEMS = _ITEM_TABLE.insert()  # statements used with every order are built once
 
 
-def sync_items(session: Session, order_id: str, doc: Doc, *, new: bool = False) -> None:
+def sync_items(
+    session: Session, order_id: str, doc: Doc, *, new: bool = False, expected: Mapping[str, datetime] | None = None
+) -> None:
     """Keep the order's item rows in step with its document (dates set by order handling stay).
 
     Core statements on the item table (no ORM objects): one read, then at
     most one DELETE, one INSERT and one executemany UPDATE of the rows that
-    changed. Item rows a caller holds in the session are expired.
+    changed. Item rows a caller holds in the session are expired. ``new``:
+    the order was just created (one INSERT, with each item's ``expected``
+    date when it was issued as it was captured).
     """
     wanted = _item_values(order_id, doc)
     connection = session.connection()
     if new:
         if wanted:
-            connection.execute(_ITEM_TABLE.insert(), list(wanted.values()))
+            rows = list(wanted.values())
+            if expected:
+                rows = [{**r, "expected_date": expected.get(r["item_id"])} for r in rows]
+            connection.execute(_INSERT_ITEMS, rows)
         return
     columns = [_ITEM_TABLE.c.item_id, *(_ITEM_TABLE.c[k] for k in _ITEM_KEYS)]
     current = {
@@ -121,7 +129,7 @@ def sync_items(session: Session, order_id: str, doc: Doc, *, new: bool = False) 
         )
     new_rows = [v for k, v in wanted.items() if k not in current]
     if new_rows:
-        connection.execute(_ITEM_TABLE.insert(), new_rows)
+        connection.execute(_INSERT_ITEMS, new_rows)
     changed = [
         {"b_item": item_id, **{k: values[k] for k in _ITEM_KEYS}}
         for item_id, values in wanted.items()
@@ -218,12 +226,20 @@ def add_southbound(session: Session, row: SouthboundOrderRow) -> SouthboundOrder
 _SOUTHBOUND_TABLE = cast(Table, SouthboundOrderRow.__table__)
 
 
-def insert_southbound(session: Session, values: Sequence[dict[str, Any]]) -> list[SouthboundOrderRow]:
-    """New southbound rows in one Core INSERT; they join the session as persistent objects (as the engine's
-    new resources do), so later changes in this transaction are ordinary UPDATEs."""
+_INSERT_SOUTHBOUND = _SOUTHBOUND_TABLE.insert()
+
+
+def insert_southbound(
+    session: Session, values: Sequence[dict[str, Any]], *, attach: bool = True
+) -> list[SouthboundOrderRow]:
+    """New southbound rows in one Core INSERT. With ``attach`` they join the session as persistent
+    objects (as the engine's new resources do), so later changes in this transaction are ordinary
+    UPDATEs; without, nothing is returned (the caller does not use them in this transaction)."""
     if not values:
         return []
-    session.connection().execute(_SOUTHBOUND_TABLE.insert(), list(values))
+    session.connection().execute(_INSERT_SOUTHBOUND, list(values))
+    if not attach:
+        return []
     rows = []
     for row_values in values:
         row = SouthboundOrderRow(**row_values)
@@ -338,9 +354,19 @@ def payments_of_order(session: Session, order_id: str) -> list[OrderPaymentRow]:
 # --- policy -------------------------------------------------------------------------------------------
 
 
-def latest_policy(session: Session) -> OrderPolicyRow | None:
-    stmt = select(OrderPolicyRow).order_by(OrderPolicyRow.version.desc()).limit(1)
-    return session.execute(stmt).scalar_one_or_none()
+_NEWEST_POLICY_HEAD = (
+    select(OrderPolicyRow.version, OrderPolicyRow.created_at).order_by(OrderPolicyRow.version.desc()).limit(1)
+)
+
+
+def newest_policy_head(session: Session) -> tuple[int, datetime] | None:
+    """(version, created_at) of the newest policy version, without its document."""
+    row = session.execute(_NEWEST_POLICY_HEAD).first()
+    return (int(row[0]), row[1]) if row is not None else None
+
+
+def policy_row(session: Session, version: int) -> OrderPolicyRow | None:
+    return session.get(OrderPolicyRow, version)
 
 
 def policy_versions(session: Session, limit: int) -> list[OrderPolicyRow]:

@@ -1,8 +1,10 @@
 """The TMF622 resource declarations and the rules of capture and change (1.3.3.10.1/.2).
 
-``productOrder`` is captured by the engine's POST (state ``acknowledged``,
-``orderDate`` now, every item ``acknowledged``) and validated and issued by
-the ``ordering.process_order`` job (:mod:`openbss.ordering.handling`). What a
+``productOrder`` is captured by the engine's POST (``orderDate`` now) and,
+with the order policy's ``validateAtCapture`` (the default), validated and
+decided before it is stored (:mod:`openbss.ordering.capture`); otherwise it is
+stored ``acknowledged`` (every item ``acknowledged``) for the
+``ordering.process_order`` job (:mod:`openbss.ordering.handling`). What a
 client may change depends on the state (:func:`openbss.ordering.rules.change_problems`);
 the state itself changes only through order handling and its operations.
 
@@ -11,6 +13,7 @@ the state itself changes only through order handling and its operations.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from openbss.core.clock import isoformat
@@ -28,6 +31,7 @@ ORDERING_API = TmfApi("TMF622", "Product Ordering Management", "/tmf-api/product
 STAFF = frozenset({"admin", "agent", "billing"})
 ORDER_WRITERS = frozenset({"admin", "agent", "customer", "partner"})
 PROCESS_ORDER_TASK = "ordering.process_order"
+DELIVER_TASK = "ordering.deliver_order"
 CANCEL_TASK = "ordering.cancel_order"
 
 # The engine works out a resource's owner party from its document alone (``owner_of``), which
@@ -65,9 +69,11 @@ def order_columns(doc: Doc) -> dict[str, Any]:
     """The typed columns the document decides (the engine writes them with every store).
 
     ``customer_id`` of a Customer reference is the reference's id (after_write
-    resolves other references), and an ``acknowledged`` order needs validation:
-    with both known here a captured order is written by one INSERT, not an
-    INSERT and an UPDATE.
+    resolves other references), an ``acknowledged`` order needs validation, a
+    ``pending`` one payment, and an order with an ``issued`` milestone was
+    issued then: with these known here a captured order (decided at capture
+    or not) is written by one INSERT, not an INSERT and an UPDATE, and order
+    handling sets no column by hand.
     """
     channels = [c for c in doc.get("channel") or [] if isinstance(c, dict) and c.get("id")]
     account = doc.get("billingAccount")
@@ -81,9 +87,24 @@ def order_columns(doc: Doc) -> dict[str, Any]:
     customer = _unresolved_customer_id(doc)
     if customer is not None:  # a party's customer: after_write resolves it
         cols["customer_id"] = customer
-    if doc.get("state") == rules.ACKNOWLEDGED:
-        cols["needs_validation"] = True  # never cleared here: order handling clears it when it validates
+    # the flags below are never cleared here
+    state = doc.get("state")
+    if state == rules.ACKNOWLEDGED:
+        cols["needs_validation"] = True  # order handling clears it when it validates
+    elif state == rules.PENDING:
+        cols["payment_required"] = True
+    issued = _issued_at(doc)
+    if issued is not None:
+        cols["issued_at"] = issued
     return cols
+
+
+def _issued_at(doc: Doc) -> datetime | None:
+    """When the order was issued: the date of its ``issued`` milestone."""
+    for entry in doc.get("milestone") or ():
+        if isinstance(entry, dict) and entry.get("name") == "issued":
+            return rules.moment(entry.get("milestoneDate"))
+    return None
 
 
 def _raise(problems: list[FieldProblem]) -> None:
@@ -112,6 +133,9 @@ class ProductOrderHooks(NoHooks):
         if ref is not None and ref.get("@referredType") == "Customer" and ref.get("id"):
             customer = resolve_customer(ctx, ref)
             remember_owner(str(ref["id"]), customer.party_id if customer else None)
+        from openbss.ordering.capture import decide_at_capture
+
+        decide_at_capture(ctx, doc)  # validation at capture (1.3.3.10.3), when the policy says so
 
     def before_update(self, ctx: Context, row: ResourceRow, old: Doc, new: Doc) -> None:
         assert isinstance(row, ProductOrderRow)
@@ -174,11 +198,27 @@ class ProductOrderHooks(NoHooks):
                 row.customer_id = customer_id
             if held.get("owner_party_id", _UNKNOWN) != owner:
                 row.owner_party_id = owner
+        decided = None
+        if old is None:
+            from openbss.ordering.capture import decided_order
+
+            decided = decided_order(ctx, row)
         if old is None or old.get("productOrderItem") != doc.get("productOrderItem"):
-            repository.sync_items(ctx.session, row.id, doc, new=old is None)
-        if old is None:  # needs_validation was inserted with the row (order_columns)
+            issue = decided.decision.issue if decided is not None else None
+            repository.sync_items(ctx.session, row.id, doc, new=old is None, expected=issue.expected if issue else None)
+        if decided is not None:
+            from openbss.ordering.capture import finish_capture
+
+            finish_capture(ctx, row, decided)
+        elif old is None:  # needs_validation was inserted with the row (order_columns)
             enqueue(ctx.session, PROCESS_ORDER_TASK, {"order": row.id})
         ctx.session.flush()
+
+    def after_create(self, ctx: Context, row: ResourceRow) -> None:
+        from openbss.ordering.capture import announce_decision
+
+        assert isinstance(row, ProductOrderRow)
+        announce_decision(ctx, row)
 
 
 _UNKNOWN = object()

@@ -1,8 +1,10 @@
 """What other domains ask of order handling (the interface they code against).
 
 * :func:`capture_order` - what ``POST /productOrder`` does (the shopping cart's
-  checkout calls it): the order is captured ``acknowledged`` and validated and
-  issued by the job ``ordering.process_order``;
+  checkout calls it): the order is captured, validated and decided in the
+  caller's transaction (``rejected``, ``held``, ``pending`` or issued), or,
+  with the policy's ``validateAtCapture`` off, captured ``acknowledged`` for
+  the job ``ordering.process_order``;
 * :func:`record_order_payment` - the up-front payment of an order arrived
   (the receivables domain calls it; also ``POST .../productOrder/{id}/payment``);
 * :func:`register_credit_check` - the receivables domain adds its credit check
@@ -26,7 +28,8 @@ def capture_order(ctx: Context, body: Doc) -> Doc:
     """Capture Customer Order (1.3.3.10.1): store a new order, as ``POST /productOrder`` does.
 
     Raises the same errors (400 naming the field, 403); returns the order as
-    rendered (``acknowledged``).
+    rendered: decided (validated at capture, see :mod:`openbss.ordering.capture`)
+    or ``acknowledged``.
     """
     row = engine.create(ctx, PRODUCT_ORDER, body)
     return engine.render(ctx, PRODUCT_ORDER, row)

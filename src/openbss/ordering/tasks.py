@@ -1,6 +1,8 @@
 """Background jobs of order handling (all idempotent; state lives in the order tables).
 
 * ``ordering.process_order`` - validate a captured or changed order and act on it;
+* ``ordering.deliver_order`` - deliver the items of an order issued at capture
+  that need no network work;
 * ``ordering.send_southbound`` - send an order's waiting TMF641 service orders;
 * ``ordering.cancel_order`` - assess and carry out a cancellation request;
 * ``ordering.jeopardy_sweep`` (periodic) - jeopardy alerts and fallout escalation;
@@ -14,7 +16,7 @@ from openbss.core import clock
 from openbss.jobs.context import JobContext
 from openbss.jobs.registry import every, get_task, task
 from openbss.ordering import cancellation, fulfilment, handling, jeopardy, repository
-from openbss.ordering.resource import CANCEL_TASK, PROCESS_ORDER_TASK
+from openbss.ordering.resource import CANCEL_TASK, DELIVER_TASK, PROCESS_ORDER_TASK
 
 SWEEP_TASK = "ordering.jeopardy_sweep"
 WATCH_TASK = "ordering.southbound_watch"
@@ -41,6 +43,19 @@ def process_order(ctx: JobContext) -> None:
         if ctx.attempt == 1:
             for other in repository.acknowledged_waiting(session, VALIDATION_BATCH - 1, skip=order_id):
                 handling.process_order(job_ctx, other.id, row=other)
+
+
+@task(DELIVER_TASK, max_attempts=5, backoff_seconds=5)
+def deliver_order(ctx: JobContext) -> None:
+    """Monitor Customer Order Delivery for the job's order: items that need no network work are delivered.
+
+    Queued for an order issued as it was captured (:mod:`openbss.ordering.capture`);
+    the job path delivers such items in the transaction that issues the order.
+    """
+    with ctx.database.session(write=True) as session:
+        row = repository.order(session, str(ctx.payload["order"]), for_update=True)
+        if row is not None:
+            fulfilment.monitor_order(fulfilment.job_context(session, ctx.settings), row)
 
 
 @task(fulfilment.SEND_TASK, max_attempts=6, backoff_seconds=5, lease_seconds=120)
