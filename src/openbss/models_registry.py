@@ -8,6 +8,7 @@ def import_all_models() -> None:
     import openbss.cart.models
     import openbss.catalog.models
     import openbss.core.clock_store
+    import openbss.core.generations
     import openbss.core.processes
     import openbss.customers.models
     import openbss.events.models

@@ -296,3 +296,28 @@ def test_malformed_orders_are_still_refused_before_validation(shop: Shop) -> Non
     with shop.db.session() as session:
         assert session.execute(select(ProductOrderRow)).first() is None
         assert len(session.execute(select(SearchEntry.resource_id)).all()) == entries
+
+
+def test_a_catalog_change_reaches_the_next_order_through_the_shared_catalog_cache(shop: Shop) -> None:
+    """Catalog documents are cached across requests (core.generations); a change through the API
+    is seen by the very next order, which is decided at capture."""
+    from order_helpers import CATALOG
+
+    from openbss.catalog import repository
+
+    shop.make_offering("Email", services=())
+    first = shop.place(shop.item("1", "Email"))
+    assert first["state"] == "inProgress"
+    offering_id = shop.offerings["Email"]["id"]
+    with shop.db.session() as session:  # the first order's validation left the offering in the cache
+        cached = repository._DOCS.entries(session)
+        assert cached[("productOffering", offering_id)] is not None
+    response = shop.client.patch(
+        f"{CATALOG}/productOffering/{offering_id}", headers=shop.headers, json={"lifecycleStatus": "Retired"}
+    )
+    assert response.status_code == 200, response.text
+    with shop.db.session() as session:
+        assert ("productOffering", offering_id) not in repository._DOCS.entries(session)
+    second = shop.place(shop.item("1", "Email"))
+    assert second["state"] == "rejected"
+    assert "offering.lifecycle" in {e["code"] for e in second["errorMessage"]}

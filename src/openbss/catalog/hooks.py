@@ -124,10 +124,10 @@ class CatalogEntryHooks(NoHooks):
         new["lastUpdate"] = isoformat(ctx.now)
 
     def after_write(self, ctx: Context, row: ResourceRow, old: Doc | None) -> None:
-        repository.forget_cached(ctx.session)
+        repository.catalog_changed(ctx.session)
 
     def before_delete(self, ctx: Context, row: ResourceRow) -> None:
-        repository.forget_cached(ctx.session)
+        repository.catalog_changed(ctx.session)
         status = row.doc.get("lifecycleStatus")
         if status not in rules.DELETABLE:
             raise Conflict(

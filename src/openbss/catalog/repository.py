@@ -20,6 +20,7 @@ from openbss.catalog.models import (
     ProductOfferingRow,
     ProductSpecificationRow,
 )
+from openbss.core.generations import SharedCache, bump
 from openbss.tmf.query import resources_holding
 
 API_CODE = "TMF620"
@@ -63,38 +64,35 @@ def docs_by_ids(session: Session, path: str, ids: Collection[str]) -> dict[str, 
     return {row_id: dict(doc) for row_id, doc in rows}
 
 
-_CACHE_KEY = "openbss.catalog.docs"
+_DOCS: SharedCache[tuple[str, str], Doc | None] = SharedCache("catalog")
+"""Catalog documents by (path, id), shared across transactions while the catalog is unchanged."""
 
 
 def cached_docs(session: Session, path: str, ids: Collection[str]) -> dict[str, Doc]:
-    """Like :func:`docs_by_ids`, remembered for the rest of the transaction.
+    """Like :func:`docs_by_ids`, remembered across transactions until the catalog changes.
 
-    An order of many items asks for the same offerings and prices several
-    times; within one transaction the answer does not change unless the
-    catalog itself is written, which calls :func:`forget_cached`. Callers
-    must not modify the documents.
+    Every order line asks for its offering, specification and prices; the
+    catalog changes a few times a day. The documents are kept in this process
+    for as long as the catalog's generation counter is unchanged (see
+    :mod:`openbss.core.generations`); every catalog write moves it with
+    :func:`catalog_changed`. Callers must not modify the documents.
     """
-    entry = session.info.get(_CACHE_KEY)
-    transaction = session.get_transaction()
-    cache: dict[tuple[str, str], Doc | None] = (
-        entry[1] if entry is not None and transaction is not None and entry[0] is transaction else {}
-    )
+    cache = _DOCS.entries(session)
     missing = [i for i in set(ids) if (path, i) not in cache]
     if missing:
         found = docs_by_ids(session, path, missing)
         for resource_id in missing:
             cache[(path, resource_id)] = found.get(resource_id)
-    session.info[_CACHE_KEY] = (session.get_transaction(), cache)  # valid for this transaction only
-    return {i: doc for i in ids if (doc := cache[(path, i)]) is not None}
+    return {i: doc for i in ids if (doc := cache.get((path, i))) is not None}
 
 
 def cached_doc(session: Session, path: str, resource_id: str) -> Doc | None:
     return cached_docs(session, path, [resource_id]).get(resource_id)
 
 
-def forget_cached(session: Session) -> None:
-    """Drop what :func:`cached_docs` remembered (the catalog was written in this session)."""
-    session.info.pop(_CACHE_KEY, None)
+def catalog_changed(session: Session) -> None:
+    """This transaction writes the catalog: cached documents are stale from its commit on, everywhere."""
+    bump(session, _DOCS.name)
 
 
 def existing_ids(session: Session, path: str, ids: Collection[str]) -> set[str]:
