@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from openbss.core import clock
@@ -40,18 +40,20 @@ def enqueue(
     definition = get_task(name)
     attempts_allowed = max_attempts or (definition.max_attempts if definition else DEFAULT_MAX_ATTEMPTS)
     now = clock.now()
-    job = Job(
-        name=name,
-        payload=payload or {},
-        status="queued",
-        run_at=run_at or now,
-        attempts=0,
-        max_attempts=attempts_allowed,
-        created_at=now,
-    )
-    session.add(job)
-    session.flush()
-    return job.id
+    values = {
+        "name": name,
+        "payload": payload or {},
+        "status": "queued",
+        "run_at": run_at or now,
+        "attempts": 0,
+        "max_attempts": attempts_allowed,
+        "created_at": now,
+    }
+    # one Core statement: the ORM's add and flush cost several times the INSERT itself
+    return int(session.connection().execute(_INSERT_JOB, values).scalar_one())
+
+
+_INSERT_JOB = insert(Job).returning(Job.id)
 
 
 @dataclass
