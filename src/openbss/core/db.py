@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import JSON, MetaData, Table, create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, SessionTransaction, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from openbss.core import jsoncodec
@@ -222,6 +222,29 @@ class Database:
         self.engine.dispose()
         if self._write_lock is not None:
             self._write_lock.close()
+
+
+# --- locked reads see the latest row ------------------------------------------------------------------
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _locked_reads_refresh(state: ORMExecuteState) -> None:
+    """A ``SELECT ... FOR UPDATE`` returns the rows as they are once locked, also for objects the
+    session already holds.
+
+    Without this the ORM hands back the object it loaded earlier in the transaction, with the
+    values it had then: a transaction that read a row, waited for the lock while another one
+    changed and committed it, would decide on (and write back) the old values. What this
+    session changed and not yet flushed is flushed first, so refreshing never drops it.
+    """
+    if not state.is_select or getattr(state.statement, "_for_update_arg", None) is None:
+        return
+    if state.execution_options.get("populate_existing"):
+        return
+    session = state.session
+    if session.dirty or session.new or session.deleted:
+        session.flush()
+    state.update_execution_options(populate_existing=True)
 
 
 # --- rows written when the transaction commits ------------------------------------------------------
