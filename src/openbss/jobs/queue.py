@@ -49,7 +49,8 @@ def enqueue(
         "max_attempts": attempts_allowed,
         "created_at": now,
     }
-    # one Core statement: the ORM's add and flush cost several times the INSERT itself
+    session.flush()  # what the caller changed so far is written first, as the ORM's flush of the job did
+    # the job itself in one Core statement: the ORM's unit of work for it costs several times the INSERT
     return int(session.connection().execute(_INSERT_JOB, values).scalar_one())
 
 
