@@ -34,7 +34,7 @@ def test_a_locked_read_keeps_unflushed_changes(db: Database) -> None:
     _add(db, "a", 1)
     _add(db, "b", 1)
     with db.session(write=True) as session:
-        a, b = session.execute(select(CacheGeneration).order_by(CacheGeneration.name)).scalars().all()
+        a, _b = session.execute(select(CacheGeneration).order_by(CacheGeneration.name)).scalars().all()
         a.value = 2  # changed, not flushed
         session.connection().execute(update(CacheGeneration).where(CacheGeneration.name == "b").values(value=9))
         rows = session.execute(select(CacheGeneration).order_by(CacheGeneration.name).with_for_update()).scalars()
