@@ -318,6 +318,12 @@ def bench_orders(
     sweep_only: Annotated[
         bool, typer.Option("--sweep-only", help="only write the open orders and time the jeopardy sweep")
     ] = False,
+    job_workers: Annotated[
+        int,
+        typer.Option(
+            min=0, help="separate 'openbss worker' processes running the jobs (0: in the server, the default)"
+        ),
+    ] = 0,
 ) -> None:
     """Measure order capture, validation and issue against the OSS simulator, and the jeopardy sweep."""
     from openbss.bench.orders import run_orders_benchmark, run_sweep_benchmark
@@ -336,6 +342,7 @@ def bench_orders(
             customers=customers,
             workers=workers,
             oss_delay=oss_delay,
+            job_workers=job_workers,
         )
     )
 

@@ -40,7 +40,7 @@ from rich.table import Table
 from sqlalchemy import func, insert, select
 
 from openbss.bench.client import _Connection, encode_request
-from openbss.bench.servers import CpuMeter, _run, busy_cores, free_port
+from openbss.bench.servers import CpuMeter, _run, background_processes, busy_cores, free_port
 from openbss.catalog.demo import load_demo_catalog
 from openbss.core import clock, jsoncodec
 from openbss.core.db import Database
@@ -336,8 +336,14 @@ def run_orders_benchmark(
     customers: int = 50,
     workers: int = 1,
     oss_delay: float = 1.0,
+    job_workers: int = 0,
 ) -> int:
-    """Serve, load, wait, sweep, print; returns the exit code (0 even when a target is missed)."""
+    """Serve, load, wait, sweep, print; returns the exit code (0 even when a target is missed).
+
+    ``job_workers``: 0 runs the jobs (sending service orders, applying the OSS's events, sweeps)
+    in the server process, as ``openbss serve`` does by default; more start that many
+    ``openbss worker`` processes and serve with ``--no-worker``. Their CPU counts as the server's.
+    """
     if _states(database):
         console.print("[red]the database already holds product orders: give the benchmark an empty database[/red]")
         return 2
@@ -357,13 +363,14 @@ def run_orders_benchmark(
     }
     simulator = _command("oss-simulator", "--port", str(oss_port), "--delay", str(oss_delay))
     serve = _command("serve", "--host", "127.0.0.1", "--port", str(port), "--database", url, "--no-migrate")
-    serve += ["--workers", str(workers)]
+    serve += ["--workers", str(workers)] + (["--no-worker"] if job_workers else [])
     token = create_token(get_settings(), role="admin", subject="bench-orders", ttl=timedelta(hours=6))
     pg_name = database.engine.url.database if database.engine.dialect.name == "postgresql" else None
     validated_at = sent_at = completed_at = None
     with (
         _run("oss simulator", simulator, env, oss_port, "/tmf-api/serviceOrdering/v4/serviceOrder"),
         _run("openbss serve", serve, env, port, "/health") as server,
+        background_processes("openbss worker", _command("worker", "--database", url), env, job_workers) as jobs,
     ):
         headers = {"Authorization": f"Bearer {token}"}
         with httpx.Client(base_url=server.base_url, headers=headers, timeout=30) as client:
@@ -377,7 +384,7 @@ def run_orders_benchmark(
                 "the figures below are lower than on an idle machine[/yellow]"
             )
         console.print(f"capturing {orders:,} orders, {concurrency} in flight, {workers} server process(es) ...")
-        meter = CpuMeter(server, pg_name)
+        meter = CpuMeter(server, pg_name, also=[process.pid for process in jobs])
         meter.start()
         began = time.perf_counter()
         capture = uvloop.run(_capture(port, token, bodies, concurrency))
@@ -409,6 +416,7 @@ def run_orders_benchmark(
         concurrency=concurrency,
         workers=workers,
         oss_delay=oss_delay,
+        job_workers=job_workers,
         capture=capture,
         began=began,
         validated_at=validated_at,
@@ -432,6 +440,7 @@ def _print(
     concurrency: int,
     workers: int,
     oss_delay: float,
+    job_workers: int,
     capture: Capture,
     began: float,
     validated_at: float | None,
@@ -446,7 +455,9 @@ def _print(
     dialect = database.engine.dialect.name
     title = (
         f"openbss bench orders: {orders:,} orders, {dialect}, concurrency {concurrency}, "
-        f"{workers} server process(es), OSS step {oss_delay:g} s"
+        f"{workers} server process(es), "
+        + (f"{job_workers} job worker process(es)" if job_workers else "jobs in the server")
+        + f", OSS step {oss_delay:g} s"
     )
     table = Table(title=title)
     for column in ("measure", "value", "target", "result"):

@@ -8,14 +8,22 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import IO
 
 import httpx
 
-__all__ = ["CpuMeter", "Server", "busy_cores", "free_port", "openbss_server", "starlette_ceiling"]
+__all__ = [
+    "CpuMeter",
+    "Server",
+    "background_processes",
+    "busy_cores",
+    "free_port",
+    "openbss_server",
+    "starlette_ceiling",
+]
 
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
@@ -120,26 +128,30 @@ class CpuMeter:
     Shares are in cores busy: 1.0 is one core fully used.
     """
 
-    def __init__(self, server: Server, postgres_database: str | None = None) -> None:
+    def __init__(self, server: Server, postgres_database: str | None = None, *, also: Sequence[int] = ()) -> None:
         self.server = server
         self.postgres_database = postgres_database
+        self.also = tuple(also)  # more processes counted with the server (separate job workers)
         self.started = self.server_cpu = self.database_cpu = 0.0
         self.machine = (0.0, 0.0)
         self.server_share = self.machine_share = self.database_share = 0.0
+
+    def _server_cpu(self) -> float:
+        return self.server.cpu_seconds() + sum(tree_cpu(pid) for pid in self.also)
 
     def _database_cpu(self) -> float:
         return database_backends_cpu(self.postgres_database) if self.postgres_database else 0.0
 
     def start(self) -> None:
         self.started = time.perf_counter()
-        self.server_cpu = self.server.cpu_seconds()
+        self.server_cpu = self._server_cpu()
         self.database_cpu = self._database_cpu()
         self.machine = _machine_cpu()
 
     def stop(self) -> None:
         wall = time.perf_counter() - self.started
         busy, total = _machine_cpu()
-        self.server_share = (self.server.cpu_seconds() - self.server_cpu) / wall if wall else 0.0
+        self.server_share = (self._server_cpu() - self.server_cpu) / wall if wall else 0.0
         self.database_share = (self._database_cpu() - self.database_cpu) / wall if wall else 0.0
         spent = total - self.machine[1]
         # share of all cores, as a number of cores busy (2.0 = two cores fully used)
@@ -176,6 +188,33 @@ def _run(name: str, command: list[str], env: dict[str, str], port: int, ready_pa
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@contextmanager
+def background_processes(
+    name: str, command: list[str], env: dict[str, str], count: int
+) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """``count`` processes running ``command`` (``openbss worker``) until the block ends; a process
+    that exited before the end fails the block with its output."""
+    with ExitStack() as stack:
+        logs = [stack.enter_context(tempfile.TemporaryFile()) for _ in range(count)]
+        processes = [subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT) for log in logs]
+        try:
+            yield processes
+            for process, log in zip(processes, logs, strict=True):
+                if process.poll() is not None:
+                    log.seek(0)
+                    output = log.read().decode(errors="replace")[-3000:]
+                    raise RuntimeError(f"{name} exited with {process.returncode}:\n{output}")
+        finally:
+            for process in processes:
+                process.terminate()
+            for process in processes:
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
 
 
 @contextmanager
