@@ -12,6 +12,21 @@ from openbss.core.generations import CacheGeneration, SharedCache, bump, current
 NAME = "test-cache"
 
 
+def _bump(db: Database) -> None:
+    with db.session(write=True) as session:
+        bump(session, NAME)
+
+
+def _bump_from_another_process(db: Database) -> None:
+    """What another process's commit does: its own engine on the same database moves the counter."""
+    other = Database(db.url)
+    try:
+        with other.engine.begin() as connection:
+            connection.execute(CacheGeneration.__table__.update().values(value=CacheGeneration.value + 1))
+    finally:
+        other.dispose()
+
+
 def _generation(db: Database) -> int | None:
     with db.session() as session:
         return current(session, NAME)
@@ -29,16 +44,14 @@ def test_without_a_counter_nothing_is_shared(db: Database) -> None:
 
 def test_entries_are_shared_across_transactions_until_a_commit_bumps_the_counter(db: Database) -> None:
     cache: SharedCache[str, str] = SharedCache(NAME)
-    with db.session(write=True) as session:
-        bump(session, NAME)
+    _bump(db)
     first = _generation(db)
     assert first is not None
     with db.session() as session:
         cache.entries(session)["a"] = "read once"
     with db.session() as session:
         assert cache.entries(session)["a"] == "read once"
-    with db.session(write=True) as session:
-        bump(session, NAME)
+    _bump(db)
     assert _generation(db) == first + 1
     with db.session() as session:
         assert "a" not in cache.entries(session)  # every transaction from the commit on reads afresh
@@ -46,8 +59,7 @@ def test_entries_are_shared_across_transactions_until_a_commit_bumps_the_counter
 
 def test_a_transaction_that_changes_the_data_never_fills_the_shared_entries(db: Database) -> None:
     cache: SharedCache[str, str] = SharedCache(NAME)
-    with db.session(write=True) as session:
-        bump(session, NAME)
+    _bump(db)
     generation = _generation(db)
     with db.session() as session:
         cache.entries(session)["a"] = "committed"
@@ -71,29 +83,20 @@ def test_a_transaction_that_changes_the_data_never_fills_the_shared_entries(db: 
 
 def test_a_change_committed_elsewhere_is_seen_by_the_next_transaction(db: Database) -> None:
     cache: SharedCache[str, str] = SharedCache(NAME)
-    with db.session(write=True) as session:
-        bump(session, NAME)
+    _bump(db)
     with db.session() as session:
         cache.entries(session)["a"] = "old"
-    # another process: its own engine on the same database, writing the counter row directly
-    other = Database(db.url)
-    try:
-        with other.engine.begin() as connection:
-            connection.execute(CacheGeneration.__table__.update().values(value=CacheGeneration.value + 1))
-    finally:
-        other.dispose()
+    _bump_from_another_process(db)
     with db.session() as session:
         assert "a" not in cache.entries(session)
 
 
 def test_a_counter_made_again_starts_elsewhere(db: Database) -> None:
-    with db.session(write=True) as session:
-        bump(session, NAME)
+    _bump(db)
     before = _generation(db)
     with db.session(write=True) as session:
         session.execute(delete(CacheGeneration).where(CacheGeneration.name == NAME))
-    with db.session(write=True) as session:
-        bump(session, NAME)
+    _bump(db)
     after = _generation(db)
     assert before is not None and after is not None
     assert after != before  # random start: a wiped database does not bring back a value still cached
@@ -102,15 +105,9 @@ def test_a_counter_made_again_starts_elsewhere(db: Database) -> None:
 
 
 def test_the_generation_is_read_once_per_transaction(db: Database) -> None:
-    with db.session(write=True) as session:
-        bump(session, NAME)
+    _bump(db)
     with db.session() as session:
         seen = current(session, NAME)
-        other = Database(db.url)
-        try:
-            with other.engine.begin() as connection:
-                connection.execute(CacheGeneration.__table__.update().values(value=CacheGeneration.value + 1))
-        finally:
-            other.dispose()
+        _bump_from_another_process(db)
         assert current(session, NAME) == seen  # the transaction keeps the value it started with
     assert _generation(db) == (seen or 0) + 1

@@ -30,9 +30,9 @@ from collections.abc import MutableMapping
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import BigInteger, String, bindparam, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from openbss.core.counters import increment_statement
 from openbss.core.db import Base
 
 K = TypeVar("K")
@@ -54,24 +54,12 @@ _BUMPED = "openbss.generations.bumped"
 _SEEN = "openbss.generations.seen"
 
 
-def _bump_statement(dialect: str) -> Any:
-    table = CacheGeneration
-    values: dict[str, Any] = {"name": bindparam("name"), "value": bindparam("start")}
-    if dialect == "postgresql":
-        pg = postgresql.insert(table).values(**values)
-        return pg.on_conflict_do_update(index_elements=["name"], set_={"value": table.value + 1})
-    if dialect == "sqlite":
-        lite = sqlite.insert(table).values(**values)
-        return lite.on_conflict_do_update(index_elements=["name"], set_={"value": table.value + 1})
-    raise RuntimeError(f"shared caches need SQLite or PostgreSQL, not {dialect}")  # pragma: no cover
-
-
 def bump(session: Session, name: str) -> None:
     """Mark the data behind cache ``name`` as changed by this transaction (effective when it commits)."""
     dialect = session.get_bind().dialect.name
     stmt = _BUMPS.get(dialect)
     if stmt is None:
-        stmt = _BUMPS[dialect] = _bump_statement(dialect)
+        stmt = _BUMPS[dialect] = increment_statement(CacheGeneration, dialect, start=bindparam("start"))
     session.connection().execute(stmt, {"name": name, "start": secrets.randbits(62)})
     session.info.setdefault(_BUMPED, {})[name] = session.get_transaction()
     session.info.pop(_private_key(name), None)  # entries read before this change are stale for this transaction
@@ -131,8 +119,3 @@ class SharedCache(Generic[K, V]):
             session.info[self._private_key] = private
         entries: dict[K, V] = private[1]
         return entries
-
-    def clear(self) -> None:
-        """Forget every shared entry (tests; the generation makes this unnecessary otherwise)."""
-        with self._lock:
-            self._entries.clear()

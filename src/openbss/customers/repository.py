@@ -9,9 +9,9 @@ from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, insert, or_, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from openbss.core.counters import increment_statement
 from openbss.customers.models import (
     CustomerMatchKey,
     CustomerNumberSequence,
@@ -56,15 +56,7 @@ _NEXT_CUSTOMER_NUMBER = text("SELECT nextval('customer_number_seq')")
 
 def _next_sequence_statement(dialect: str) -> Any:
     seq = CustomerNumberSequence
-    if dialect == "postgresql":
-        pg = postgresql.insert(seq).values(name=bindparam("name"), value=1)
-        stmt: Any = pg.on_conflict_do_update(index_elements=["name"], set_={"value": seq.value + 1})
-    elif dialect == "sqlite":
-        lite = sqlite.insert(seq).values(name=bindparam("name"), value=1)
-        stmt = lite.on_conflict_do_update(index_elements=["name"], set_={"value": seq.value + 1})
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        raise RuntimeError(f"customer numbers need SQLite or PostgreSQL, not {dialect}")
-    return stmt.returning(seq.value)
+    return increment_statement(seq, dialect, start=1).returning(seq.value)
 
 
 def customer_by_number(session: Session, number: str) -> CustomerRow | None:
