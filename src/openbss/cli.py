@@ -253,6 +253,32 @@ def orders_jeopardy_sweep(database: DatabaseOption = None) -> None:
     raise typer.Exit(run_sweep(_open(database), console))
 
 
+housekeeping_app = typer.Typer(help="Retention of events, jobs and idempotency keys.", no_args_is_help=True)
+app.add_typer(housekeeping_app, name="housekeeping")
+
+
+@housekeeping_app.command("purge")
+def housekeeping_purge(
+    database: DatabaseOption = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="count what is due, delete nothing")] = False,
+) -> None:
+    """Delete what the OPENBSS_RETENTION_* settings no longer keep (the job housekeeping.retention does this hourly)."""
+    from openbss.core import clock
+    from openbss.core.clock_store import load_offset
+    from openbss.housekeeping.retention import RetentionPolicy, count_due, purge
+
+    db = _open(database)
+    with db.session() as session:
+        load_offset(session)
+    policy = RetentionPolicy.from_settings(get_settings())
+    counts = count_due(db, policy, clock.now()) if dry_run else purge(db, policy, clock.now())
+    verb = "due for deletion" if dry_run else "deleted"
+    table = Table("table", verb, title=f"retention ({'dry run' if dry_run else 'purge'})")
+    for name, rows in counts.rows().items():
+        table.add_row(name, f"{rows:,}")
+    console.print(table)
+
+
 # --- demo data and benchmarks ------------------------------------------------------------------------
 
 inventory_app = typer.Typer(help="The product inventory (TMF637).", no_args_is_help=True)

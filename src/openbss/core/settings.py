@@ -40,6 +40,16 @@ class Settings(BaseSettings):
     embedded_worker: Literal["on", "off"] = Field(
         "on", description="run the job worker inside 'openbss serve' (embedded deployments)"
     )
+    # retention (see docs/retention.md); 0 keeps that kind of row for ever
+    idempotency_key_hours: int = Field(
+        24, ge=0, description="how long an Idempotency-Key is remembered; after that the key creates anew"
+    )
+    retention_event_days: int = Field(
+        30, ge=0, description="outbox events (with their deliveries) are deleted this long after they occurred"
+    )
+    retention_done_job_days: int = Field(7, ge=0, description="finished jobs are deleted after this many days")
+    retention_failed_job_days: int = Field(90, ge=0, description="failed jobs are deleted after this many days")
+    retention_interval_seconds: float = Field(3600.0, gt=0, description="how often the retention job runs")
     # shopping cart (TMF663)
     cart_validity_days: int = Field(30, ge=1, description="a cart expires this many days after its last change")
     cart_self_service_channel: str = Field(

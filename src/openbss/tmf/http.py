@@ -6,14 +6,16 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from fastapi import Request
 from fastapi.responses import Response
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
-from openbss.core import jsoncodec
+from openbss.core import clock, jsoncodec
 from openbss.core.db import get_database
 from openbss.core.errors import UnprocessableEntity, ValidationFailed
 from openbss.core.problems import FieldProblem
@@ -109,10 +111,16 @@ def idempotent_post(
     method_path = f"{request.method} {request.url.path}"
     digest = hashlib.sha256(method_path.encode() + b"\n" + raw).hexdigest()
 
+    window = get_settings().idempotency_key_hours
+    stale: list[bool] = []
+
     def existing() -> Response | None:
         with get_database().session() as session:
             record = session.get(IdempotencyRecord, (principal.key, key))
             if record is None:
+                return None
+            if window > 0 and record.created_at < clock.now() - timedelta(hours=window):
+                stale.append(True)  # forgotten: the key is free again (see housekeeping.retention)
                 return None
             if record.request_hash != digest:
                 raise UnprocessableEntity(
@@ -129,6 +137,12 @@ def idempotent_post(
     try:
         with unit_of_work(request, principal, write=True) as ctx:
             response = produce(ctx)
+            if stale:
+                ctx.session.execute(
+                    delete(IdempotencyRecord).where(
+                        IdempotencyRecord.principal == principal.key, IdempotencyRecord.key == key
+                    )
+                )
             ctx.session.add(
                 IdempotencyRecord(
                     principal=principal.key,
