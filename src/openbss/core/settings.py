@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -32,6 +33,10 @@ class Settings(BaseSettings):
     default_page_limit: int = Field(100, description="page size when a list request gives no 'limit'")
     webhook_secret: str = Field(
         "change-me-openbss-webhook-signing-key", description="HMAC key that signs event deliveries"
+    )
+    hub_blocked_networks: str = Field(
+        "0.0.0.0/8,169.254.0.0/16,224.0.0.0/3,fe80::/10,ff00::/8,::/128",
+        description="networks /hub callbacks may not point to (comma-separated CIDR); see docs/events.md",
     )
     dispatch_interval_seconds: float = 1.0
     dispatch_max_attempts: int = 10
@@ -73,6 +78,14 @@ class Settings(BaseSettings):
     order_southbound_poll_seconds: float = Field(
         30.0, description="how often service orders without news are polled at the OSS (events are the main path)"
     )
+
+    @field_validator("hub_blocked_networks")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for part in value.split(","):
+            if part.strip():
+                ipaddress.ip_network(part.strip(), strict=False)  # ValueError: a clear start-up error
+        return value
 
 
 @lru_cache(maxsize=1)

@@ -30,6 +30,7 @@ from datetime import timedelta
 
 from openbss.core.db import Database
 from openbss.core.settings import Settings
+from openbss.events.callback_guard import parse_networks
 from openbss.events.deliveries import (
     DueDelivery,
     cancel_orphaned_deliveries,
@@ -145,7 +146,7 @@ def _deliver_to_subscriber(
                 claim = claim_delivery(session, item.id, lease)
             if claim is None:
                 continue  # another dispatcher has it, or it was delivered meanwhile
-            outcome = post_event(client, claim, settings.webhook_secret)
+            outcome = post_event(client, claim, settings.webhook_secret, parse_networks(settings.hub_blocked_networks))
             with database.session() as session:
                 status = record_attempt(
                     session,

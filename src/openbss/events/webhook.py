@@ -8,6 +8,7 @@ import httpx
 
 from openbss import __version__
 from openbss.core import clock, jsoncodec
+from openbss.events.callback_guard import Network, delivery_problem
 from openbss.events.deliveries import AttemptOutcome, ClaimedDelivery
 from openbss.events.signing import (
     EVENT_ID_HEADER,
@@ -42,11 +43,20 @@ def delivery_headers(claim: ClaimedDelivery, body: bytes, secret: str) -> dict[s
     }
 
 
-def post_event(client: httpx.Client, claim: ClaimedDelivery, secret: str) -> AttemptOutcome:
-    """Send the event; a 2xx answer means delivered, anything else (or no answer) a failed attempt."""
+def post_event(
+    client: httpx.Client, claim: ClaimedDelivery, secret: str, blocked: tuple[Network, ...] = ()
+) -> AttemptOutcome:
+    """Send the event; a 2xx answer means delivered, anything else (or no answer) a failed attempt.
+
+    A callback whose address is in one of the ``blocked`` networks gets no
+    request: the attempt fails with the reason.
+    """
+    started = time.monotonic()
+    refused = delivery_problem(claim.callback, blocked)
+    if refused is not None:
+        return AttemptOutcome(status_code=None, error=refused, duration_ms=int((time.monotonic() - started) * 1000))
     body = jsoncodec.dumps(claim.payload)
     headers = delivery_headers(claim, body, secret)
-    started = time.monotonic()
     try:
         with client.stream("POST", claim.callback, content=body, headers=headers) as response:
             received = 0

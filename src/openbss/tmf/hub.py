@@ -18,6 +18,8 @@ from openbss.core.errors import NotFound, ValidationFailed
 from openbss.core.ids import new_id
 from openbss.core.problems import FieldProblem
 from openbss.core.security import Principal
+from openbss.core.settings import get_settings
+from openbss.events.callback_guard import literal_host_problem, parse_networks
 from openbss.tmf.context import Context
 from openbss.tmf.http import authenticate, idempotent_post, json_response, read_json, unit_of_work
 from openbss.tmf.models import HubSubscription
@@ -42,6 +44,10 @@ def validate_subscription(body: object) -> tuple[str, str | None]:
         parsed = urlparse(callback)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
             problems.append(FieldProblem("callback", "url", "must be an absolute http(s) URL"))
+        else:
+            blocked = literal_host_problem(callback, parse_networks(get_settings().hub_blocked_networks))
+            if blocked is not None:
+                problems.append(FieldProblem("callback", "callback.network", f"may not be used: {blocked}"))
     if isinstance(callback, str) and "\x00" in callback:
         problems.append(FieldProblem("callback", "text.nul", "must not contain the NUL character"))
     query = body.get("query")

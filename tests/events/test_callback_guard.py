@@ -1,0 +1,103 @@
+"""/hub callbacks may not point into blocked networks (cloud metadata and the like): refused when
+registered as an IP address, and never sent to when a host name resolves there."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import ValidationError
+from sqlalchemy import func, select
+from webhook_listener import PARTY, Listener, Subscribe
+
+from openbss.core.db import Database
+from openbss.core.settings import Settings, get_settings, reset_settings
+from openbss.events.callback_guard import delivery_problem, parse_networks
+from openbss.events.dispatcher import dispatch_once
+from openbss.events.models import EventDelivery
+from openbss.tmf.models import HubSubscription
+
+
+def _subscriptions(db: Database) -> int:
+    with db.session() as session:
+        return int(session.execute(select(func.count()).select_from(HubSubscription)).scalar_one())
+
+
+@pytest.mark.parametrize(
+    "callback",
+    [
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::ffff:169.254.169.254]/computeMetadata",
+        "https://0.0.0.0:8443/",
+        "http://[fe80::1]/x",
+        "http://224.0.0.1/",
+    ],
+)
+def test_a_callback_in_a_blocked_network_is_refused_and_nothing_is_written(
+    client: TestClient, admin: dict[str, str], db: Database, callback: str
+) -> None:
+    response = client.post(f"{PARTY}/hub", json={"callback": callback}, headers=admin)
+
+    assert response.status_code == 400, response.text
+    [problem] = response.json()["details"]
+    assert (problem["field"], problem["rule"]) == ("callback", "callback.network")
+    assert "blocked network" in problem["message"]
+    assert _subscriptions(db) == 0
+
+
+def test_loopback_and_private_addresses_are_allowed_by_default(
+    client: TestClient, admin: dict[str, str], db: Database
+) -> None:
+    for callback in ("http://127.0.0.1:9/x", "http://10.1.2.3/x", "http://[::1]:9/x", "http://hooks.example/x"):
+        assert client.post(f"{PARTY}/hub", json={"callback": callback}, headers=admin).status_code == 201
+    assert _subscriptions(db) == 4
+
+
+def test_the_operator_can_block_more_networks(
+    client: TestClient, admin: dict[str, str], db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENBSS_HUB_BLOCKED_NETWORKS", "10.0.0.0/8,fc00::/7")
+    reset_settings()
+    refused = client.post(f"{PARTY}/hub", json={"callback": "http://10.1.2.3/x"}, headers=admin)
+    assert refused.status_code == 400
+    assert client.post(f"{PARTY}/hub", json={"callback": "http://169.254.169.254/"}, headers=admin).status_code == 201
+
+
+def test_a_host_name_resolving_into_a_blocked_network_gets_no_request(
+    client: TestClient,
+    agent: dict[str, str],
+    db: Database,
+    listener: Listener,
+    subscribe: Subscribe,
+    dispatch_settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    callback = listener.url("/hooks").replace("127.0.0.1", "localhost")  # a name: registration cannot tell
+    subscribe(callback)
+    monkeypatch.setenv("OPENBSS_HUB_BLOCKED_NETWORKS", "127.0.0.0/8,::1/128")
+    reset_settings()
+    created = client.post(f"{PARTY}/individual", json={"givenName": "Lo", "familyName": "Cal"}, headers=agent)
+    assert created.status_code == 201
+
+    report = dispatch_once(db, get_settings())
+
+    assert report.delivered == 0
+    assert listener.received == []
+    with db.session() as session:
+        [delivery] = session.execute(select(EventDelivery)).scalars()
+    assert delivery.attempts == 1 and delivery.status == "pending"
+    assert delivery.last_error is not None and "blocked network" in delivery.last_error
+
+
+def test_delivery_check_resolves_names_and_unwraps_mapped_addresses() -> None:
+    blocked = parse_networks("127.0.0.0/8,169.254.0.0/16")
+    assert delivery_problem("http://localhost:8080/x", blocked) is not None
+    assert delivery_problem("http://[::ffff:169.254.169.254]/", blocked) is not None
+    assert delivery_problem("http://10.0.0.1/", blocked) is None
+    assert delivery_problem("http://no-such-host.invalid/", blocked) is None  # left to the HTTP client
+    assert delivery_problem("http://127.0.0.1/", ()) is None
+
+
+def test_a_malformed_network_setting_stops_the_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENBSS_HUB_BLOCKED_NETWORKS", "10.0.0.0/8,not-a-network")
+    with pytest.raises(ValidationError, match="not-a-network"):
+        Settings()
