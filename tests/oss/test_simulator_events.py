@@ -197,7 +197,7 @@ def test_without_a_secret_events_go_unsigned(
 def test_patch_and_delete_are_reported(
     oss: ServiceOrderClient, oss_simulator: RunningSimulator, event_recorder: EventRecorder
 ) -> None:
-    oss_simulator.configure(start_delay=0.3)
+    oss_simulator.configure(start_delay=1.5)
     oss.subscribe(event_recorder.url(), "eventType=ServiceOrderAttributeValueChangeEvent,ServiceOrderDeleteEvent")
     created = oss.create(_order("reject"))
     url = f"{oss_simulator.base_url}/serviceOrder/{created['id']}"
