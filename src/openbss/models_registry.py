@@ -15,5 +15,6 @@ def import_all_models() -> None:
     import openbss.inventory.models
     import openbss.jobs.models
     import openbss.ordering.models
+    import openbss.oss.models
     import openbss.parties.models
     import openbss.tmf.models  # noqa: F401

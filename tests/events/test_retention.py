@@ -219,3 +219,29 @@ def test_cli_counts_in_a_dry_run_and_then_purges(
     set_database(db)
     assert "deleted" in real.output
     assert _rows(db)["outbox_event"] == 0
+
+
+def test_oss_inbox_events_go_when_applied_or_failed_long_enough_pending_ones_stay(db: Database) -> None:
+    from openbss.oss.models import OssEventRow
+
+    with db.session(write=True) as session:
+        for n, status in enumerate(("applied", "failed", "pending")):
+            session.add(
+                OssEventRow(
+                    event_id=f"e{n}",
+                    event_name="serviceOrderStateChangeEvent",
+                    service_order_id="so-1",
+                    body={"eventId": f"e{n}"},
+                    status=status,
+                    attempts=0,
+                    received_at=clock.now(),
+                )
+            )
+
+    clock.clock.advance(timedelta(days=31))
+    assert count_due(db, _policy(), clock.now()).oss_event == 1
+    assert purge(db, _policy(), clock.now()).oss_event == 1
+    clock.clock.advance(timedelta(days=60))
+    assert purge(db, _policy(), clock.now()).oss_event == 1
+    with db.session() as session:
+        assert list(session.execute(select(OssEventRow.status)).scalars()) == ["pending"]

@@ -19,7 +19,7 @@ class OutboxEvent(Base):
 
     seq: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
     event_id: Mapped[str] = mapped_column(String(64), unique=True)
-    # no indexes on api, event_type, resource_id: no query looks events up by them (migration 0010)
+    # no indexes on api, event_type, resource_id: no query looks events up by them (migration 0011)
     api: Mapped[str] = mapped_column(String(20))
     event_type: Mapped[str] = mapped_column(String(120))
     resource_kind: Mapped[str] = mapped_column(String(60))

@@ -9,6 +9,8 @@ ever:
   sent; after that it goes, with all its deliveries and their attempt log.
 * **Finished jobs**: ``done`` ones after a short time, ``failed`` ones (the
   evidence an operator needs to investigate) after a longer one.
+* **OSS events** in the inbox (:mod:`openbss.oss.inbox`): applied ones with
+  the outbox events, failed ones with the failed jobs. Pending ones stay.
 * **Idempotency records** of ``Idempotency-Key`` POSTs: a key is remembered
   for a configured time, after which the same key creates a new resource.
 
@@ -34,6 +36,7 @@ from openbss.core.settings import Settings
 from openbss.events.models import DeliveryAttempt, EventDelivery, OutboxEvent
 from openbss.jobs.models import Job
 from openbss.jobs.sql import rows_affected
+from openbss.oss.models import OssEventRow
 from openbss.tmf.models import IdempotencyRecord
 
 DEFAULT_BATCH = 2000
@@ -71,6 +74,7 @@ class PurgeCounts:
     event_delivery: int = 0
     delivery_attempt: int = 0
     job: int = 0
+    oss_event: int = 0
     idempotency_record: int = 0
 
     def rows(self) -> dict[str, int]:
@@ -104,6 +108,17 @@ def _jobs_due(policy: RetentionPolicy, now: datetime) -> ColumnElement[bool] | N
     return rules[0] if len(rules) == 1 else rules[0] | rules[1]
 
 
+def _oss_events_due(policy: RetentionPolicy, now: datetime) -> ColumnElement[bool] | None:
+    rules = [
+        (OssEventRow.status == status) & (OssEventRow.received_at < now - keep)
+        for keep, status in ((policy.events, "applied"), (policy.failed_jobs, "failed"))
+        if keep is not None
+    ]
+    if not rules:
+        return None
+    return rules[0] if len(rules) == 1 else rules[0] | rules[1]
+
+
 def _count(session: Session, query: Select[Any]) -> int:
     return int(session.execute(select(func.count()).select_from(query.subquery())).scalar_one())
 
@@ -123,6 +138,9 @@ def count_due(database: Database, policy: RetentionPolicy, now: datetime) -> Pur
         jobs = _jobs_due(policy, now)
         if jobs is not None:
             counts.job = _count(session, select(Job.id).where(jobs))
+        oss_events = _oss_events_due(policy, now)
+        if oss_events is not None:
+            counts.oss_event = _count(session, select(OssEventRow.id).where(oss_events))
         if policy.idempotency_keys is not None:
             counts.idempotency_record = _count(
                 session,
@@ -148,11 +166,10 @@ def _event_batch(session: Session, cutoff: datetime, limit: int, counts: PurgeCo
     return len(seqs)
 
 
-def _job_batch(session: Session, due: ColumnElement[bool], limit: int, counts: PurgeCounts) -> int:
-    ids = list(session.execute(select(Job.id).where(due).order_by(Job.id).limit(limit)).scalars())
-    if ids:
-        counts.job += rows_affected(session, delete(Job).where(Job.id.in_(ids)))
-    return len(ids)
+def _id_batch(session: Session, model: type[Job] | type[OssEventRow], due: ColumnElement[bool], limit: int) -> int:
+    """Delete up to ``limit`` rows of ``model`` (lowest ids first) that ``due`` holds for; how many."""
+    ids = list(session.execute(select(model.id).where(due).order_by(model.id).limit(limit)).scalars())
+    return rows_affected(session, delete(model).where(model.id.in_(ids))) if ids else 0
 
 
 def _idempotency_batch(session: Session, cutoff: datetime, limit: int, counts: PurgeCounts) -> int:
@@ -194,7 +211,23 @@ def purge(
     jobs = _jobs_due(policy, now)
     if jobs is not None:
         job_rule = jobs
-        steps.append(lambda s: _job_batch(s, job_rule, batch, counts))
+
+        def job_step(session: Session) -> int:
+            done = _id_batch(session, Job, job_rule, batch)
+            counts.job += done
+            return done
+
+        steps.append(job_step)
+    oss_events = _oss_events_due(policy, now)
+    if oss_events is not None:
+        oss_rule = oss_events
+
+        def oss_step(session: Session) -> int:
+            done = _id_batch(session, OssEventRow, oss_rule, batch)
+            counts.oss_event += done
+            return done
+
+        steps.append(oss_step)
     if policy.idempotency_keys is not None:
         key_cutoff = now - policy.idempotency_keys
         steps.append(lambda s: _idempotency_batch(s, key_cutoff, batch, counts))

@@ -5,11 +5,18 @@ The OSS posts each event to ``/tmf-api/serviceOrdering/v4/listener/{eventName}``
 ``OPENBSS_OSS_EVENT_SECRET`` is set, the ``X-OpenBSS-Signature`` header must be
 a valid signature of the raw body (see :mod:`openbss.events.signing`) or the
 event is refused with 401. A malformed event gets 400, an unknown event name
-404; an accepted one 201, after every handler registered with
-:func:`register_service_order_handler` has run — all in one transaction, so a
-handler that raises leaves nothing written and the OSS delivers again.
-Handlers must therefore be idempotent (the same event may arrive twice, and
-polling may report a state an event reports too).
+404; nothing is written for any of them.
+
+An accepted event is not acted on in the request. It is stored in the inbox
+with a job to apply it, in one short transaction, and answered 201 (also
+when its ``eventId`` was already stored: a repeated delivery is not stored
+twice). The job ``oss.apply_events`` then runs every handler registered with
+:func:`register_service_order_handler` on it, in the job worker: the events
+of one service order one at a time in the order they arrived, each in its
+own transaction. A handler that raises leaves the event stored for the job
+to retry; see :mod:`openbss.oss.inbox`. Handlers must be idempotent all the
+same (a job may run again after a crash, and polling may report a state an
+event reports too), and must tolerate reports older than what they know.
 
 Handlers receive the whole event (``eventId``, ``eventType``, ``event``:
 ``{"serviceOrder": {...}}`` or ``{"cancelServiceOrder": {...}}``) and act as
@@ -27,6 +34,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from openbss.core import clock, jsoncodec
+from openbss.core.db import get_database
 from openbss.core.errors import NotFound, Unauthorized, ValidationFailed
 from openbss.core.ids import new_id
 from openbss.core.problems import FieldProblem
@@ -36,7 +44,6 @@ from openbss.events.signing import SIGNATURE_HEADER, verify_signature
 from openbss.oss.client import OssError, ServiceOrderClient
 from openbss.oss.simulator_config import BASE_PATH
 from openbss.tmf.context import Context
-from openbss.tmf.http import unit_of_work
 
 log = logging.getLogger("openbss.oss")
 Doc = dict[str, Any]
@@ -114,13 +121,15 @@ def handle_event(ctx: Context, event: Doc) -> None:
         handler(ctx, event)
 
 
-def _dispatch(request: Request, event: Doc) -> None:
-    with unit_of_work(request, OSS_PRINCIPAL, write=True) as ctx:
-        handle_event(ctx, event)
+def _store(event_name: str, event: Doc) -> None:
+    from openbss.oss.inbox import store_event
+
+    with get_database().session(write=True) as session:
+        store_event(session, event_name, EVENT_RESOURCES[event_name], event)
 
 
 async def receive_event(event_name: str, request: Request) -> Response:
-    """``POST .../listener/{eventName}``: verify, check and hand a TMF641 event to the handlers."""
+    """``POST .../listener/{eventName}``: verify and check a TMF641 event, and store it for the handlers."""
     raw = await request.body()
     secret = get_settings().oss_event_secret
     # the signature's timestamp is checked against this machine's wall clock, not the (movable)
@@ -147,8 +156,7 @@ async def receive_event(event_name: str, request: Request) -> Response:
     if problems:
         raise ValidationFailed.from_problems(problems)
     assert isinstance(event, dict)
-    if _handlers:
-        await run_in_threadpool(_dispatch, request, event)
+    await run_in_threadpool(_store, event_name, event)
     return Response(status_code=201)
 
 

@@ -1,7 +1,7 @@
 """events: drop the outbox indexes no query uses
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-11-21 22:00:00
 
 ``outbox_event`` had indexes on ``api``, ``event_type`` and ``resource_id``.
@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0010"
-down_revision = "0009"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
