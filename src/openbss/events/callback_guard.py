@@ -25,8 +25,6 @@ from urllib.parse import urlsplit
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
-DEFAULT_BLOCKED = "0.0.0.0/8,169.254.0.0/16,224.0.0.0/3,fe80::/10,ff00::/8,::/128"
-
 
 @lru_cache(maxsize=8)
 def parse_networks(text: str) -> tuple[Network, ...]:

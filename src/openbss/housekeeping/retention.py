@@ -25,9 +25,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
-from sqlalchemy import Select, delete, exists, func, select, tuple_
+from sqlalchemy import Select, delete, exists, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -97,26 +98,24 @@ def _events_due(cutoff: datetime) -> Select[Any]:
     )
 
 
+def _aged_by_status(
+    status: Any, moment: Any, now: datetime, keep: tuple[tuple[timedelta | None, str], ...]
+) -> ColumnElement[bool] | None:
+    """Rows in one of the given statuses whose ``moment`` is older than that status's keeping time."""
+    rules = [(status == name) & (moment < now - age) for age, name in keep if age is not None]
+    return or_(*rules) if rules else None
+
+
 def _jobs_due(policy: RetentionPolicy, now: datetime) -> ColumnElement[bool] | None:
-    rules = [
-        (Job.status == status) & (Job.finished_at < now - keep)
-        for keep, status in ((policy.done_jobs, "done"), (policy.failed_jobs, "failed"))
-        if keep is not None
-    ]
-    if not rules:
-        return None
-    return rules[0] if len(rules) == 1 else rules[0] | rules[1]
+    return _aged_by_status(
+        Job.status, Job.finished_at, now, ((policy.done_jobs, "done"), (policy.failed_jobs, "failed"))
+    )
 
 
 def _oss_events_due(policy: RetentionPolicy, now: datetime) -> ColumnElement[bool] | None:
-    rules = [
-        (OssEventRow.status == status) & (OssEventRow.received_at < now - keep)
-        for keep, status in ((policy.events, "applied"), (policy.failed_jobs, "failed"))
-        if keep is not None
-    ]
-    if not rules:
-        return None
-    return rules[0] if len(rules) == 1 else rules[0] | rules[1]
+    return _aged_by_status(
+        OssEventRow.status, OssEventRow.received_at, now, ((policy.events, "applied"), (policy.failed_jobs, "failed"))
+    )
 
 
 def _count(session: Session, query: Select[Any]) -> int:
@@ -166,10 +165,15 @@ def _event_batch(session: Session, cutoff: datetime, limit: int, counts: PurgeCo
     return len(seqs)
 
 
-def _id_batch(session: Session, model: type[Job] | type[OssEventRow], due: ColumnElement[bool], limit: int) -> int:
+def _id_batch(
+    session: Session, model: type[Job] | type[OssEventRow], due: ColumnElement[bool], limit: int, counts: PurgeCounts
+) -> int:
     """Delete up to ``limit`` rows of ``model`` (lowest ids first) that ``due`` holds for; how many."""
     ids = list(session.execute(select(model.id).where(due).order_by(model.id).limit(limit)).scalars())
-    return rows_affected(session, delete(model).where(model.id.in_(ids))) if ids else 0
+    if ids:
+        table = model.__tablename__
+        setattr(counts, table, getattr(counts, table) + rows_affected(session, delete(model).where(model.id.in_(ids))))
+    return len(ids)
 
 
 def _idempotency_batch(session: Session, cutoff: datetime, limit: int, counts: PurgeCounts) -> int:
@@ -208,26 +212,9 @@ def purge(
     if policy.events is not None:
         event_cutoff = now - policy.events
         steps.append(lambda s: _event_batch(s, event_cutoff, batch, counts))
-    jobs = _jobs_due(policy, now)
-    if jobs is not None:
-        job_rule = jobs
-
-        def job_step(session: Session) -> int:
-            done = _id_batch(session, Job, job_rule, batch)
-            counts.job += done
-            return done
-
-        steps.append(job_step)
-    oss_events = _oss_events_due(policy, now)
-    if oss_events is not None:
-        oss_rule = oss_events
-
-        def oss_step(session: Session) -> int:
-            done = _id_batch(session, OssEventRow, oss_rule, batch)
-            counts.oss_event += done
-            return done
-
-        steps.append(oss_step)
+    for model, due in ((Job, _jobs_due(policy, now)), (OssEventRow, _oss_events_due(policy, now))):
+        if due is not None:
+            steps.append(partial(_id_batch, model=model, due=due, limit=batch, counts=counts))
     if policy.idempotency_keys is not None:
         key_cutoff = now - policy.idempotency_keys
         steps.append(lambda s: _idempotency_batch(s, key_cutoff, batch, counts))
