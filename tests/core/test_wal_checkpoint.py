@@ -71,3 +71,32 @@ def test_no_checkpointer_for_memory_databases() -> None:
         assert database.start_background_checkpoints() is None
     finally:
         database.dispose()
+
+
+def test_the_log_restarts_under_back_to_back_writes(tmp_path: Path) -> None:
+    """A writer that never pauses still finds the log restarted: the thread's second pass holds the writer's turn.
+
+    Without it every transaction begins before the unlocked checkpoint ends, appends to the log
+    instead of restarting it, and the log file grows by every page ever written.
+    """
+    path = tmp_path / "restart.db"
+    database = Database(f"sqlite:///{path}")
+    try:
+        with database.session(write=True) as session:
+            session.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)"))
+        checkpointer = database.start_background_checkpoints(interval=0.01)
+        assert checkpointer is not None
+        transactions, largest_log = 0, 0
+        began = time.monotonic()
+        while time.monotonic() - began < 1.5 or checkpointer.tail_passes < 3:
+            with database.session(write=True) as session:
+                session.execute(text("SELECT count(*) FROM t")).scalar_one()  # the transaction reads, then writes
+                session.execute(text("INSERT INTO t (v) VALUES (:v)"), {"v": "x" * 3000})
+            transactions += 1
+            largest_log = max(largest_log, (path.parent / f"{path.name}-wal").stat().st_size)
+        # each transaction appends at least one page; a log that never restarts holds them all
+        assert largest_log // 4096 < transactions // 2, (largest_log // 4096, transactions)
+    finally:
+        database.dispose()
+    with Database(f"sqlite:///{path}").session() as session:
+        assert session.execute(text("SELECT count(*) FROM t")).scalar_one() == transactions

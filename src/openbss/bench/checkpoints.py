@@ -8,7 +8,8 @@ pages copies it back and syncs), once with ``wal_autocheckpoint=0`` and the
 server's :class:`~openbss.core.wal_checkpoint.WalCheckpointer` thread. It
 prints transactions/s, CPU per transaction (every thread of the process) and
 the p50/p99/max time of one transaction (tx), which is how long a writer holds
-the turn every other writer waits for.
+the turn every other writer waits for, and the largest size the log file
+reached (a log that never restarts grows by every transaction's pages).
 """
 
 from __future__ import annotations
@@ -17,12 +18,15 @@ import os
 import sqlite3
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
+from openbss.core.db import WriterLock
 from openbss.core.wal_checkpoint import WalCheckpointer
 
 ROWS_PER_TRANSACTION = 8
@@ -35,6 +39,7 @@ class CommitFigures:
     seconds: float
     cpu_seconds: float
     latencies: list[float]
+    largest_log: int  # bytes of the write-ahead log file at its largest
 
     def percentile(self, share: float) -> float:
         ordered = sorted(self.latencies)
@@ -53,32 +58,49 @@ def _fresh(path: Path) -> sqlite3.Connection:
     return connection
 
 
+@contextmanager
+def _first_turn(lock: WriterLock) -> Iterator[None]:
+    lock.acquire_first()
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 def measure(path: Path, transactions: int, *, background: bool) -> CommitFigures:
     connection = _fresh(path)
     checkpointer = None
+    writer_lock = WriterLock(None)  # as in the server: held for each transaction
     if background:
         connection.execute("PRAGMA wal_autocheckpoint=0")
-        checkpointer = WalCheckpointer(str(path))
+        checkpointer = WalCheckpointer(str(path), writer_turn=lambda: _first_turn(writer_lock))
         checkpointer.start()
     latencies: list[float] = []
+    largest_log = 0
+    log_file = Path(f"{path}-wal")
     began, cpu_began = time.perf_counter(), time.process_time()
     try:
         for _ in range(transactions):
             start = time.perf_counter()
-            connection.execute("BEGIN")
-            for _ in range(ROWS_PER_TRANSACTION):
-                connection.execute(
-                    "INSERT INTO item (a, b) VALUES (?, ?)", (os.urandom(24).hex(), os.urandom(24).hex())
-                )
-            connection.execute("COMMIT")
+            writer_lock.acquire()
+            try:
+                connection.execute("BEGIN")
+                for _ in range(ROWS_PER_TRANSACTION):
+                    connection.execute(
+                        "INSERT INTO item (a, b) VALUES (?, ?)", (os.urandom(24).hex(), os.urandom(24).hex())
+                    )
+                connection.execute("COMMIT")
+            finally:
+                writer_lock.release()
             latencies.append(time.perf_counter() - start)
+            largest_log = max(largest_log, log_file.stat().st_size)
         seconds, cpu_seconds = time.perf_counter() - began, time.process_time() - cpu_began
     finally:
         if checkpointer is not None:
             checkpointer.stop()
         connection.close()
     mode = "a thread" if background else "commits"
-    return CommitFigures(mode, transactions, seconds, cpu_seconds, latencies)
+    return CommitFigures(mode, transactions, seconds, cpu_seconds, latencies, largest_log)
 
 
 def run_checkpoint_benchmark(console: Console, *, directory: str | None, transactions: int, rounds: int) -> int:
@@ -87,7 +109,7 @@ def run_checkpoint_benchmark(console: Console, *, directory: str | None, transac
         console.print(f"{transactions:,} transactions of {ROWS_PER_TRANSACTION} rows each, in {folder}")
         results = [measure(path, transactions, background=bg) for _ in range(rounds) for bg in (False, True)]
     table = Table(title="openbss bench checkpoints: SQLite write transactions")
-    for column in ("checkpoints in", "tx/s", "CPU µs/tx", "p50 ms", "p99 ms", "max ms"):
+    for column in ("checkpoints in", "tx/s", "CPU µs/tx", "p50 ms", "p99 ms", "max ms", "largest log MB"):
         table.add_column(column, justify="left" if column == "checkpoints in" else "right", no_wrap=True)
     for r in results:
         table.add_row(
@@ -97,6 +119,7 @@ def run_checkpoint_benchmark(console: Console, *, directory: str | None, transac
             f"{r.percentile(0.5) * 1000:.2f}",
             f"{r.percentile(0.99) * 1000:.2f}",
             f"{max(r.latencies) * 1000:.1f}",
+            f"{r.largest_log / 1e6:,.1f}",
         )
     console.print(table)
     return 0

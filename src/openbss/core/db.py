@@ -102,9 +102,16 @@ class WriterLock:
     def __init__(self, lock_path: str | None) -> None:
         self._threads = threading.RLock()
         self._depth = 0  # nesting of the holding thread; changed only while holding _threads
+        self._owner: int | None = None  # the holding thread's ident
         self._fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600) if lock_path else None
+        self._gate = threading.Event()  # cleared while a thread takes the turn ahead of the others
+        self._gate.set()
 
     def acquire(self, *, blocking: bool = True) -> bool:
+        if not self._gate.is_set() and self._owner != threading.get_ident():
+            if not blocking:
+                return False
+            self._gate.wait()
         if not self._threads.acquire(blocking=blocking):
             return False
         if self._depth == 0 and self._fd is not None:
@@ -114,12 +121,34 @@ class WriterLock:
                 self._threads.release()
                 return False
         self._depth += 1
+        self._owner = threading.get_ident()
         return True
+
+    def acquire_first(self) -> None:
+        """Take the turn ahead of this process's other writers (blocking).
+
+        A thread lock is not fair: a writer that releases it and comes straight
+        back usually gets it again before a waiting thread has woken up, so under
+        back-to-back writes a waiter can wait indefinitely. While this call waits,
+        new writers of this process wait for it (a non-blocking ``acquire`` answers
+        ``False``); the writers already waiting for the lock may still go first.
+        """
+        self._gate.clear()
+        try:
+            self._threads.acquire()
+            if self._depth == 0 and self._fd is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_EX)
+            self._depth += 1
+            self._owner = threading.get_ident()
+        finally:
+            self._gate.set()
 
     def release(self) -> None:
         self._depth -= 1
-        if self._depth == 0 and self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        if self._depth == 0:
+            self._owner = None
+            if self._fd is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
         self._threads.release()
 
     def close(self) -> None:
@@ -167,7 +196,7 @@ class Database:
         path = _sqlite_file(self.engine)
         if path is None or self._checkpointer is not None:
             return self._checkpointer
-        self._checkpointer = WalCheckpointer(path, interval=interval)
+        self._checkpointer = WalCheckpointer(path, interval=interval, writer_turn=self._writer_turn)
         self.engine.dispose()
         self._checkpointer.start()
         return self._checkpointer
@@ -178,6 +207,19 @@ class Database:
         if checkpointer is not None:
             checkpointer.stop()
             self.engine.dispose()
+
+    @contextmanager
+    def _writer_turn(self) -> Iterator[None]:
+        """Hold the writer lock (this process's threads and the other processes) for the block, ahead of the queue."""
+        lock = self._write_lock
+        if lock is None:
+            yield
+            return
+        lock.acquire_first()
+        try:
+            yield
+        finally:
+            lock.release()
 
     @property
     def serial_writes(self) -> bool:
