@@ -3,6 +3,7 @@ responses and idempotent POSTs."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -36,23 +37,36 @@ async def authenticate(request: Request) -> Principal:
     return principal_from_header(settings, request.headers.get("authorization"))
 
 
+WRITER_POLL_FIRST = 0.0002
+WRITER_POLL_MAX = 0.002
+"""Seconds between two looks at a busy SQLite writer lock from the event loop (doubling up to the maximum)."""
+
+
 async def run_write(fn: Callable[..., T], *args: Any) -> T:
     """Run a blocking write ``fn(*args)`` from a coroutine.
 
     On SQLite, where this process's writers take turns anyway, a write runs
-    right here on the event loop when no other writer is busy: a hand-off to
+    right here on the event loop, once the writer lock is free: a hand-off to
     a worker thread costs more than the write, and threads queueing for the
-    writer lock fight over the interpreter lock while they wait. When a
-    writer is busy (a long job, another request), the write waits in a worker
-    thread so the event loop keeps serving reads. On PostgreSQL writes go to
-    worker threads and run side by side.
+    writer lock fight over the interpreter lock while they wait. While another
+    writer holds the lock (a job, the checkpointer's short second pass, another
+    process) the request waits on the event loop, looking again after a short
+    sleep, so the loop keeps serving reads meanwhile. Waiting in a worker
+    thread instead would make the next request find the lock held by that
+    thread, and the one after it, so that under steady load every write would
+    go through a thread from then on. On PostgreSQL writes go to worker
+    threads and run side by side.
     """
     database = get_database()
-    if database.serial_writes:
+    if not database.serial_writes:
+        return await run_in_threadpool(fn, *args)
+    pause = WRITER_POLL_FIRST
+    while True:
         with database.writer_if_free() as held:
             if held:
                 return fn(*args)
-    return await run_in_threadpool(fn, *args)
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, WRITER_POLL_MAX)
 
 
 def base_url(request: Request) -> str:
