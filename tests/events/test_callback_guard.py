@@ -11,7 +11,7 @@ from webhook_listener import PARTY, Listener, Subscribe
 
 from openbss.core.db import Database
 from openbss.core.settings import Settings, get_settings, reset_settings
-from openbss.events.callback_guard import delivery_problem, parse_networks
+from openbss.events.callback_guard import delivery_problem, delivery_target, parse_networks
 from openbss.events.dispatcher import dispatch_once
 from openbss.events.models import EventDelivery
 from openbss.tmf.models import HubSubscription
@@ -101,3 +101,45 @@ def test_a_malformed_network_setting_stops_the_start(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("OPENBSS_HUB_BLOCKED_NETWORKS", "10.0.0.0/8,not-a-network")
     with pytest.raises(ValidationError, match="not-a-network"):
         Settings()
+
+
+def test_a_delivery_connects_to_the_address_it_checked() -> None:
+    blocked = parse_networks("169.254.0.0/16")
+    target, problem = delivery_target("http://user:pw@localhost:8443/hooks?x=1", blocked)
+    assert problem is None and target is not None
+    assert target.url in ("http://user:pw@127.0.0.1:8443/hooks?x=1", "http://user:pw@[::1]:8443/hooks?x=1")
+    assert target.host_header == "localhost:8443"  # the receiver still sees its own name
+    assert target.sni_hostname is None
+    secure, _ = delivery_target("https://localhost/hooks", blocked)
+    assert secure is not None and secure.sni_hostname == "localhost"  # TLS checks the certificate for the name
+    assert secure.host_header == "localhost"
+    literal, _ = delivery_target("http://10.0.0.1:81/x", blocked)
+    assert literal is not None and literal.url == "http://10.0.0.1:81/x" and literal.host_header is None
+    unchecked, _ = delivery_target("http://localhost/x", ())
+    assert unchecked is not None and unchecked.url == "http://localhost/x"  # nothing blocked: nothing to pin
+    refused, reason = delivery_target("http://localhost/x", parse_networks("127.0.0.0/8,::1/128"))
+    assert refused is None and reason is not None and "blocked network" in reason
+
+
+def test_a_pinned_delivery_reaches_the_listener_under_its_own_name(
+    client: TestClient,
+    agent: dict[str, str],
+    db: Database,
+    listener: Listener,
+    subscribe: Subscribe,
+    dispatch_settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    callback = listener.url("/pinned").replace("127.0.0.1", "localhost")
+    subscribe(callback)
+    monkeypatch.setenv("OPENBSS_HUB_BLOCKED_NETWORKS", "169.254.0.0/16")
+    reset_settings()
+    created = client.post(f"{PARTY}/individual", json={"givenName": "Pin", "familyName": "Ned"}, headers=agent)
+    assert created.status_code == 201
+
+    report = dispatch_once(db, get_settings())
+
+    assert report.delivered == 1
+    [received] = listener.to("/pinned")
+    port = callback.split(":")[2].split("/")[0]
+    assert received.headers["host"] == f"localhost:{port}"
