@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
 # Start openbss on a fresh database with authentication on and run the TM Forum
 # conformance kits of every API implemented so far. Fails on any CTK failure.
+# Usage: .ci/ctk.sh [KIT ...]   (default: every kit; CTK_KITS="..." also chooses)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-KITS=${CTK_KITS:-"TMF632 TMF629 TMF669 TMF666 TMF620 TMF637 TMF622 TMF663"}
+ALL_KITS="TMF632 TMF629 TMF669 TMF666 TMF620 TMF637 TMF622 TMF663"
+if [ "$#" -gt 0 ]; then
+  KITS="$*"
+else
+  KITS=${CTK_KITS:-$ALL_KITS}
+fi
 PORT=${CTK_PORT:-8642}
 DBFILE=$(mktemp -d)/ctk.db
 DB_URL=${CTK_DATABASE_URL:-sqlite:///$DBFILE}
