@@ -253,7 +253,9 @@ def orders_jeopardy_sweep(database: DatabaseOption = None) -> None:
     raise typer.Exit(run_sweep(_open(database), console))
 
 
-housekeeping_app = typer.Typer(help="Retention of events, jobs and idempotency keys.", no_args_is_help=True)
+housekeeping_app = typer.Typer(
+    help="Retention of events, jobs, idempotency keys and process runs.", no_args_is_help=True
+)
 app.add_typer(housekeeping_app, name="housekeeping")
 
 

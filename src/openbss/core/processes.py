@@ -20,7 +20,7 @@ from datetime import datetime
 from importlib import resources
 from typing import Any, ParamSpec, Protocol, TypeVar, cast
 
-from sqlalchemy import Integer, String, Table, func, select
+from sqlalchemy import BigInteger, Integer, String, Table, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from openbss.core import clock
@@ -74,6 +74,20 @@ class ProcessRun(Base):
 
 
 RUN_TABLE = cast(Table, ProcessRun.__table__)
+
+
+class ProcessRunTotal(Base):
+    """The runs of one process that retention has folded in and deleted from ``process_run``."""
+
+    __tablename__ = "process_run_total"
+
+    process_id: Mapped[str] = mapped_column(String(30), primary_key=True)
+    runs: Mapped[int] = mapped_column(BigInteger)
+    total_us: Mapped[int] = mapped_column(BigInteger)
+    last_run: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+TOTAL_TABLE = cast(Table, ProcessRunTotal.__table__)
 
 
 def register_implementation(process_id: str, operation: str) -> None:
@@ -139,15 +153,26 @@ class RunStats:
 
 
 def run_stats(session: Session) -> dict[str, RunStats]:
+    """Per process: the folded totals plus the ``process_run`` rows still kept."""
+    out = {
+        pid: RunStats(runs=int(runs), total_us=int(total), last_run=last)
+        for pid, runs, total, last in session.execute(
+            select(ProcessRunTotal.process_id, ProcessRunTotal.runs, ProcessRunTotal.total_us, ProcessRunTotal.last_run)
+        )
+    }
     rows = session.execute(
         select(ProcessRun.process_id, func.count(), func.sum(ProcessRun.duration_us), func.max(ProcessRun.at)).group_by(
             ProcessRun.process_id
         )
     ).all()
-    out: dict[str, RunStats] = {}
     for pid, count, total, last in rows:
         if isinstance(last, str):  # SQLite returns max() of a timestamp as text
             last = datetime.fromisoformat(last).replace(tzinfo=clock.now().tzinfo)
+        folded = out.get(pid)
+        if folded is not None:
+            count += folded.runs
+            total = int(total or 0) + folded.total_us
+            last = max(last, folded.last_run) if folded.last_run is not None else last
         out[pid] = RunStats(runs=int(count), total_us=int(total or 0), last_run=last)
     return out
 

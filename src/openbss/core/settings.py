@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     )
     retention_done_job_days: int = Field(7, ge=0, description="finished jobs are deleted after this many days")
     retention_failed_job_days: int = Field(90, ge=0, description="failed jobs are deleted after this many days")
+    retention_process_run_days: int = Field(
+        30, ge=0, description="process runs older than this are folded into per-process totals and deleted"
+    )
     retention_interval_seconds: float = Field(3600.0, gt=0, description="how often the retention job runs")
     # shopping cart (TMF663)
     cart_validity_days: int = Field(30, ge=1, description="a cart expires this many days after its last change")

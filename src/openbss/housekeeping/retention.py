@@ -1,6 +1,6 @@
 """Retention: what the server deletes once it has served its purpose.
 
-Three kinds of rows grow with every request and would otherwise be kept for
+These kinds of rows grow with every request and would otherwise be kept for
 ever:
 
 * **Outbox events** with their deliveries and delivery attempts. An event is
@@ -13,6 +13,9 @@ ever:
   the outbox events, failed ones with the failed jobs. Pending ones stay.
 * **Idempotency records** of ``Idempotency-Key`` POSTs: a key is remembered
   for a configured time, after which the same key creates a new resource.
+* **Process runs** (``process_run``): old ones are folded into one total row
+  per process (:mod:`.process_rollup`) as they are deleted, so ``GET
+  /processes`` shows the same figures before and after.
 
 Each kind has its own setting; ``0`` keeps that kind for ever. Rows go in
 batches, each in its own short write transaction, so a large backlog never
@@ -35,6 +38,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from openbss.core.db import Database
 from openbss.core.settings import Settings
 from openbss.events.models import DeliveryAttempt, EventDelivery, OutboxEvent
+from openbss.housekeeping.process_rollup import fold_batch, runs_due
 from openbss.jobs.models import Job
 from openbss.jobs.sql import rows_affected
 from openbss.oss.models import OssEventRow
@@ -52,6 +56,7 @@ class RetentionPolicy:
     done_jobs: timedelta | None
     failed_jobs: timedelta | None
     idempotency_keys: timedelta | None
+    process_runs: timedelta | None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RetentionPolicy:
@@ -64,6 +69,7 @@ class RetentionPolicy:
             done_jobs=days(settings.retention_done_job_days),
             failed_jobs=days(settings.retention_failed_job_days),
             idempotency_keys=timedelta(hours=hours) if hours > 0 else None,
+            process_runs=days(settings.retention_process_run_days),
         )
 
 
@@ -77,6 +83,7 @@ class PurgeCounts:
     job: int = 0
     oss_event: int = 0
     idempotency_record: int = 0
+    process_run: int = 0
 
     def rows(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -145,6 +152,8 @@ def count_due(database: Database, policy: RetentionPolicy, now: datetime) -> Pur
                 session,
                 select(IdempotencyRecord.key).where(IdempotencyRecord.created_at < now - policy.idempotency_keys),
             )
+        if policy.process_runs is not None:
+            counts.process_run = _count(session, runs_due(now - policy.process_runs))
     return counts
 
 
@@ -194,6 +203,12 @@ def _idempotency_batch(session: Session, cutoff: datetime, limit: int, counts: P
     return len(keys)
 
 
+def _process_run_batch(session: Session, cutoff: datetime, limit: int, counts: PurgeCounts) -> int:
+    selected, folded = fold_batch(session, cutoff, limit)
+    counts.process_run += folded
+    return selected
+
+
 def purge(
     database: Database,
     policy: RetentionPolicy,
@@ -218,6 +233,9 @@ def purge(
     if policy.idempotency_keys is not None:
         key_cutoff = now - policy.idempotency_keys
         steps.append(lambda s: _idempotency_batch(s, key_cutoff, batch, counts))
+    if policy.process_runs is not None:
+        run_cutoff = now - policy.process_runs
+        steps.append(lambda s: _process_run_batch(s, run_cutoff, batch, counts))
     for step in steps:
         while not should_stop():
             with database.session(write=True) as session:
