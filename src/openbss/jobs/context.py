@@ -59,6 +59,9 @@ class JobContext:
     claim: Claim
     job_id: int | None = None  # None for a periodic run
     attempt: int = 1
+    # a failure of this attempt fails the job for good (the job row's limit, which the claiming
+    # worker's task registry set unless the enqueuer gave one); always False for a periodic run
+    last_attempt: bool = False
     progress: dict[str, Any] | None = None  # the last checkpoint, when resuming
     stop_requested: threading.Event = field(default_factory=threading.Event)
     lease_lost: threading.Event = field(default_factory=threading.Event)

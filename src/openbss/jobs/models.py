@@ -16,6 +16,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from openbss.core.coltypes import BigIntPK, UtcDateTime
 from openbss.core.db import Base
 
+LIMIT_FROM_WORKER = 0
+"""``max_attempts`` of a job queued without a limit: the worker that claims it first writes its task's limit."""
+
 
 class Job(Base):
     __tablename__ = "job"
@@ -26,7 +29,7 @@ class Job(Base):
     status: Mapped[str] = mapped_column(String(20), default="queued")  # queued running done failed
     run_at: Mapped[datetime] = mapped_column(UtcDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    max_attempts: Mapped[int] = mapped_column(Integer, default=5)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=LIMIT_FROM_WORKER)  # see LIMIT_FROM_WORKER
     locked_by: Mapped[str | None] = mapped_column(String(120))
     lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     progress: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # checkpoint for resumable jobs

@@ -4,6 +4,15 @@ Every state change after the claim is *fenced*: it only applies while the row
 is still ``running`` under this worker's name and attempt number. A worker
 whose lease expired (and whose job another worker re-claimed) therefore
 cannot overwrite the newer run's outcome.
+
+The attempt limit. ``enqueue`` does not look the task up: the enqueuing
+process need not have loaded the task modules (``openbss serve --no-worker``
+does not). Unless the caller gives ``max_attempts``, the row stores
+:data:`LIMIT_FROM_WORKER` (0), and the worker that first claims the job
+writes its own task registry's ``max_attempts`` into the row with the claim.
+From then on the row holds the limit, so the worker's last-attempt decision,
+:func:`fail_abandoned_jobs` and the re-claim of an expired lease all read the
+same number.
 """
 
 from __future__ import annotations
@@ -17,7 +26,7 @@ from sqlalchemy import ColumnElement, and_, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from openbss.core import clock
-from openbss.jobs.models import Job
+from openbss.jobs.models import LIMIT_FROM_WORKER, Job
 from openbss.jobs.registry import DEFAULT_MAX_ATTEMPTS, get_task
 from openbss.jobs.sql import rows_affected
 
@@ -35,10 +44,12 @@ def enqueue(
     """Queue the task ``name`` with ``payload`` to run at ``run_at`` (default: now); returns the job id.
 
     The job exists only if the caller's transaction commits. The task need not
-    be registered in this process (the worker resolves it by name).
+    be registered in this process (the worker resolves it by name), and without
+    ``max_attempts`` the task's own limit applies, as the claiming worker's
+    registry declares it.
     """
-    definition = get_task(name)
-    attempts_allowed = max_attempts or (definition.max_attempts if definition else DEFAULT_MAX_ATTEMPTS)
+    if max_attempts is not None and max_attempts < 1:
+        raise ValueError(f"job {name!r}: max_attempts must be at least 1, got {max_attempts}")
     now = clock.now()
     values = {
         "name": name,
@@ -46,7 +57,7 @@ def enqueue(
         "status": "queued",
         "run_at": run_at or now,
         "attempts": 0,
-        "max_attempts": attempts_allowed,
+        "max_attempts": max_attempts if max_attempts is not None else LIMIT_FROM_WORKER,
         "created_at": now,
     }
     session.flush()  # what the caller changed so far is written first, as the ORM's flush of the job did
@@ -69,6 +80,11 @@ class JobClaim:
     lease: timedelta
     payload: dict[str, Any]
     progress: dict[str, Any] | None
+
+    @property
+    def last_attempt(self) -> bool:
+        """Whether a failure of this attempt fails the job for good."""
+        return self.attempts >= self.max_attempts
 
     def _fence(self) -> ColumnElement[bool]:
         return and_(
@@ -146,6 +162,12 @@ def _claimable(now: datetime) -> ColumnElement[bool]:
     return or_(queued, abandoned)
 
 
+def registered_max_attempts(name: str) -> int:
+    """The attempt limit this process's task registry declares for ``name`` (the default if unknown)."""
+    definition = get_task(name)
+    return definition.max_attempts if definition is not None else DEFAULT_MAX_ATTEMPTS
+
+
 def claim_next_job(
     session: Session, worker: str, lease_for: Callable[[str], timedelta], candidates: int = 5
 ) -> JobClaim | None:
@@ -154,7 +176,9 @@ def claim_next_job(
     A conditional UPDATE decides: it changes the row only if the row is still
     claimable and still at the attempt number read, so exactly one worker
     wins. On PostgreSQL the candidates are read ``FOR UPDATE SKIP LOCKED`` so
-    that workers do not queue up behind each other.
+    that workers do not queue up behind each other. A job queued without a
+    limit gets this process's (the worker's) ``max_attempts`` for its task,
+    written by the same UPDATE.
     """
     now = clock.now()
     rows = session.execute(
@@ -166,10 +190,17 @@ def claim_next_job(
     ).all()
     for row in rows:
         lease = lease_for(row.name)
+        limit = row.max_attempts if row.max_attempts != LIMIT_FROM_WORKER else registered_max_attempts(row.name)
         statement = (
             update(Job)
             .where(Job.id == row.id, Job.attempts == row.attempts, _claimable(now))
-            .values(status="running", locked_by=worker, lease_until=now + lease, attempts=row.attempts + 1)
+            .values(
+                status="running",
+                locked_by=worker,
+                lease_until=now + lease,
+                attempts=row.attempts + 1,
+                max_attempts=limit,
+            )
         )
         if rows_affected(session, statement) == 1:
             return JobClaim(
@@ -177,7 +208,7 @@ def claim_next_job(
                 name=row.name,
                 worker=worker,
                 attempts=row.attempts + 1,
-                max_attempts=row.max_attempts,
+                max_attempts=limit,
                 lease=lease,
                 payload=dict(row.payload or {}),
                 progress=row.progress,

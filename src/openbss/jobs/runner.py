@@ -10,7 +10,9 @@ One tick (:meth:`Worker.run_once`):
    ones whose lease expired (their worker was killed: they resume from their
    last checkpoint);
 4. record each outcome, fenced by the claim: done, retry after an exponential
-   back-off, or failed after ``max_attempts``.
+   back-off, or failed after ``max_attempts`` (the enqueuer's, or else this
+   worker's task registry's, written into the job row by the claim; tasks see
+   it as ``ctx.last_attempt``).
 
 While a task runs, a :class:`~openbss.jobs.context.LeaseKeeper` renews its
 lease, so long jobs keep it and two workers never run the same job at once.
@@ -185,6 +187,7 @@ class Worker:
                 claim,
                 job_id=claim.job_id,
                 attempt=claim.attempts,
+                last_attempt=claim.last_attempt,
                 progress=claim.progress,
                 stop_requested=self.stop_event,
             )
@@ -198,7 +201,7 @@ class Worker:
             elif isinstance(error, JobDeferred):
                 run_at = clock.now() + timedelta(seconds=error.delay_seconds)
                 recorded = claim.defer(session, run_at, str(error))
-            elif isinstance(error, JobFailed) or claim.attempts >= claim.max_attempts:
+            elif isinstance(error, JobFailed) or claim.last_attempt:
                 log.error("%s failed for good: %s", label, error)
                 recorded = claim.fail(session, _error_text(error))
             else:
