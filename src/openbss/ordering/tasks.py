@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from openbss.core import clock
 from openbss.jobs.context import JobContext
-from openbss.jobs.registry import every, get_task, task
+from openbss.jobs.registry import every, task
 from openbss.ordering import cancellation, fulfilment, handling, jeopardy, repository
 from openbss.ordering.resource import CANCEL_TASK, DELIVER_TASK, PROCESS_ORDER_TASK
 
@@ -60,9 +60,9 @@ def deliver_order(ctx: JobContext) -> None:
 
 @task(fulfilment.SEND_TASK, max_attempts=6, backoff_seconds=5, lease_seconds=120)
 def send_southbound(ctx: JobContext) -> None:
-    definition = get_task(fulfilment.SEND_TASK)
-    last = definition is not None and ctx.attempt >= definition.max_attempts
-    fulfilment.send_southbound(ctx.database, ctx.settings, order_id=ctx.payload.get("order"), last_attempt=last)
+    fulfilment.send_southbound(
+        ctx.database, ctx.settings, order_id=ctx.payload.get("order"), last_attempt=ctx.last_attempt
+    )
 
 
 @task(CANCEL_TASK, max_attempts=6, backoff_seconds=5, lease_seconds=120)

@@ -90,9 +90,7 @@ def store_event(session: Session, event_name: str, resource_name: str, event: Do
     if stored is None:
         log.info("TMF641 event %s of service order %s received again: already stored", event_id, key)
         return None
-    # the attempts are given here: the job's last one must be the one that marks a failing event failed,
-    # also when this process has not loaded the task modules (``serve --no-worker``)
-    enqueue(session, APPLY_TASK, {"serviceOrder": key, "event": stored}, max_attempts=APPLY_MAX_ATTEMPTS)
+    enqueue(session, APPLY_TASK, {"serviceOrder": key, "event": stored})
     return stored
 
 

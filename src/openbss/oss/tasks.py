@@ -10,5 +10,4 @@ from openbss.oss import inbox
 @task(inbox.APPLY_TASK, max_attempts=inbox.APPLY_MAX_ATTEMPTS, backoff_seconds=inbox.APPLY_BACKOFF_SECONDS)
 def apply_events(ctx: JobContext) -> None:
     """Apply the pending events of the job's service order in the order they arrived (see :mod:`openbss.oss.inbox`)."""
-    last = ctx.attempt >= inbox.APPLY_MAX_ATTEMPTS
-    inbox.apply_pending(ctx.database, ctx.settings, str(ctx.payload["serviceOrder"]), last_attempt=last)
+    inbox.apply_pending(ctx.database, ctx.settings, str(ctx.payload["serviceOrder"]), last_attempt=ctx.last_attempt)
