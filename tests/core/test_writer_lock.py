@@ -1,4 +1,4 @@
-"""The SQLite writer's turn (core.db.WriterLock): re-entrant, and ``acquire_first`` goes ahead of new writers."""
+"""The SQLite writer's turn (core.db.WriterLock): re-entrant, and ``first_turn`` goes ahead of new writers."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def test_the_holder_may_take_it_again_and_others_wait() -> None:
     lock.release()
 
 
-def test_acquire_first_goes_ahead_of_writers_that_keep_coming_back() -> None:
+def test_first_turn_goes_ahead_of_writers_that_keep_coming_back() -> None:
     lock = WriterLock(None)
     stop = threading.Event()
     order: list[str] = []
@@ -46,26 +46,24 @@ def test_acquire_first_goes_ahead_of_writers_that_keep_coming_back() -> None:
     writer.start()
     time.sleep(0.05)
     began = time.monotonic()
-    lock.acquire_first()
-    waited = time.monotonic() - began
-    order.append("first")
-    held_by_writer = len(order)
-    time.sleep(0.02)  # the writer cannot slip in while the turn is held
-    assert len(order) == held_by_writer
-    lock.release()
+    with lock.first_turn():
+        waited = time.monotonic() - began
+        order.append("first")
+        held_by_writer = len(order)
+        time.sleep(0.02)  # the writer cannot slip in while the turn is held
+        assert len(order) == held_by_writer
     time.sleep(0.02)
     stop.set()
     writer.join()
     assert "first" in order and order[-1] == "writer"  # the writer went on afterwards
-    assert refused.is_set()  # while acquire_first waited, a non-blocking acquire was refused
+    assert refused.is_set()  # while first_turn waited, a non-blocking acquire was refused
     assert waited < 1.0
 
 
-def test_acquire_first_nests_with_the_same_thread() -> None:
+def test_first_turn_nests_with_the_same_thread() -> None:
     lock = WriterLock(None)
-    lock.acquire_first()
-    assert lock.acquire(blocking=False)  # the holder passes its own gate
-    lock.release()
-    lock.release()
+    with lock.first_turn():
+        assert lock.acquire(blocking=False)  # the holder passes its own gate
+        lock.release()
     assert lock.acquire(blocking=False)
     lock.release()

@@ -18,8 +18,6 @@ import os
 import sqlite3
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,22 +56,13 @@ def _fresh(path: Path) -> sqlite3.Connection:
     return connection
 
 
-@contextmanager
-def _first_turn(lock: WriterLock) -> Iterator[None]:
-    lock.acquire_first()
-    try:
-        yield
-    finally:
-        lock.release()
-
-
 def measure(path: Path, transactions: int, *, background: bool) -> CommitFigures:
     connection = _fresh(path)
     checkpointer = None
     writer_lock = WriterLock(None)  # as in the server: held for each transaction
     if background:
         connection.execute("PRAGMA wal_autocheckpoint=0")
-        checkpointer = WalCheckpointer(str(path), writer_turn=lambda: _first_turn(writer_lock))
+        checkpointer = WalCheckpointer(str(path), writer_turn=writer_lock.first_turn)
         checkpointer.start()
     latencies: list[float] = []
     largest_log = 0

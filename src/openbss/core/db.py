@@ -13,7 +13,7 @@ import os
 import re
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import JSON, MetaData, Table, create_engine, event
@@ -112,6 +112,9 @@ class WriterLock:
             if not blocking:
                 return False
             self._gate.wait()
+        return self._take(blocking)
+
+    def _take(self, blocking: bool) -> bool:
         if not self._threads.acquire(blocking=blocking):
             return False
         if self._depth == 0 and self._fd is not None:
@@ -124,24 +127,25 @@ class WriterLock:
         self._owner = threading.get_ident()
         return True
 
-    def acquire_first(self) -> None:
-        """Take the turn ahead of this process's other writers (blocking).
+    @contextmanager
+    def first_turn(self) -> Iterator[None]:
+        """Hold the turn for the block, taken ahead of this process's other writers.
 
         A thread lock is not fair: a writer that releases it and comes straight
         back usually gets it again before a waiting thread has woken up, so under
-        back-to-back writes a waiter can wait indefinitely. While this call waits,
-        new writers of this process wait for it (a non-blocking ``acquire`` answers
+        back-to-back writes a waiter can wait indefinitely. While this waits, new
+        writers of this process wait for it (a non-blocking ``acquire`` answers
         ``False``); the writers already waiting for the lock may still go first.
         """
         self._gate.clear()
         try:
-            self._threads.acquire()
-            if self._depth == 0 and self._fd is not None:
-                fcntl.flock(self._fd, fcntl.LOCK_EX)
-            self._depth += 1
-            self._owner = threading.get_ident()
+            self._take(blocking=True)
         finally:
             self._gate.set()
+        try:
+            yield
+        finally:
+            self.release()
 
     def release(self) -> None:
         self._depth -= 1
@@ -208,18 +212,9 @@ class Database:
             checkpointer.stop()
             self.engine.dispose()
 
-    @contextmanager
-    def _writer_turn(self) -> Iterator[None]:
-        """Hold the writer lock (this process's threads and the other processes) for the block, ahead of the queue."""
-        lock = self._write_lock
-        if lock is None:
-            yield
-            return
-        lock.acquire_first()
-        try:
-            yield
-        finally:
-            lock.release()
+    def _writer_turn(self) -> AbstractContextManager[None]:
+        """The writer lock held ahead of the queue (this process's threads and the other processes)."""
+        return self._write_lock.first_turn() if self._write_lock is not None else nullcontext()
 
     @property
     def serial_writes(self) -> bool:
