@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from openbss.core import db as db_module
 from openbss.core.db import Database, set_database
@@ -32,7 +33,8 @@ def test_a_write_waits_for_a_busy_writer_on_the_event_loop(sqlite_file: Database
     holding = threading.Event()
 
     def other_writer() -> None:
-        with sqlite_file.session(write=True):
+        with sqlite_file.session(write=True) as session:
+            session.execute(text("CREATE TABLE busy (x INTEGER)"))  # its first write takes the lock
             holding.set()
             time.sleep(0.05)
             released.set()

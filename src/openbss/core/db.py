@@ -22,7 +22,9 @@ from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, SessionTra
 from sqlalchemy.pool import StaticPool
 
 from openbss.core import jsoncodec
+from openbss.core.driver_insert import insert_rows
 from openbss.core.wal_checkpoint import DEFAULT_INTERVAL, WalCheckpointer
+from openbss.core.write_turn import WRITE_TURN, WriteTurn, claim_turn_before_writing
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -147,6 +149,10 @@ class WriterLock:
         finally:
             self.release()
 
+    def held_by_other_thread(self) -> bool:
+        owner = self._owner
+        return owner is not None and owner != threading.get_ident()
+
     def release(self) -> None:
         self._depth -= 1
         if self._depth == 0:
@@ -184,6 +190,7 @@ class Database:
         self._checkpointer: WalCheckpointer | None = None
         if self._write_lock is not None:
             event.listen(self.engine, "connect", self._leave_checkpoints_to_thread)
+            event.listen(self.engine, "before_cursor_execute", claim_turn_before_writing)
 
     def _leave_checkpoints_to_thread(self, dbapi_connection: Any, _record: Any) -> None:
         if self._checkpointer is not None:
@@ -221,28 +228,27 @@ class Database:
         """Whether write units of this process run one at a time (SQLite)."""
         return self._write_lock is not None
 
-    @contextmanager
-    def writer_if_free(self) -> Iterator[bool]:
-        """Hold the writer lock for the block if nobody holds it now; yields whether it is held."""
+    def writer_busy_in_process(self) -> bool:
+        """Whether another thread of this process holds the writer lock now (a job, the checkpointer)."""
         lock = self._write_lock
-        held = lock.acquire(blocking=False) if lock is not None else False
-        try:
-            yield held
-        finally:
-            if held and lock is not None:
-                lock.release()
+        return lock is not None and lock.held_by_other_thread()
 
     @contextmanager
     def session(self, *, write: bool = False) -> Iterator[Session]:
         """A unit of work: committed when the block ends normally, else rolled back.
 
-        ``write=True`` marks a unit that will write; on SQLite such units of this
-        process run one after the other.
+        ``write=True`` marks a unit that will write. On SQLite such a unit
+        takes the writer lock at its first statement that writes or locks
+        (``INSERT``/``UPDATE``/``DELETE``, ``SELECT ... FOR UPDATE``, a
+        savepoint, DDL) and keeps it until it ends: its reads before that run
+        side by side with other processes' writes, as reads do on PostgreSQL
+        under READ COMMITTED, and whatever must not change under it is read
+        with ``FOR UPDATE``, as PostgreSQL needs anyway. See :class:`WriteTurn`.
         """
-        lock = self._write_lock if write else None
-        if lock is not None:
-            lock.acquire()
+        turn = WriteTurn(self._write_lock, self) if write and self._write_lock is not None else None
         session = self.sessions()
+        if turn is not None:
+            session.info[WRITE_TURN] = turn
         try:
             yield session
             session.commit()
@@ -251,8 +257,8 @@ class Database:
             raise
         finally:
             session.close()
-            if lock is not None:
-                lock.release()
+            if turn is not None:
+                turn.end()
 
     def dispose(self) -> None:
         self.stop_background_checkpoints()
@@ -311,7 +317,7 @@ def _insert_pending(session: Session) -> None:
     if pending:
         connection = session.connection()
         for table, rows in pending.items():
-            connection.execute(table.insert(), rows)
+            insert_rows(connection, table, rows)
 
 
 _SAVEPOINT_MARKS = "openbss.insert_at_commit.savepoints"

@@ -12,6 +12,7 @@ from sqlalchemy import Table, bindparam, delete, insert, or_, select, text, upda
 from sqlalchemy.orm import Session
 
 from openbss.core.counters import increment_statement
+from openbss.core.driver_insert import insert_rows
 from openbss.customers.models import (
     CustomerMatchKey,
     CustomerNumberSequence,
@@ -130,7 +131,7 @@ def insert_match_keys(session: Session, customer_id: str, keys: Iterable[str]) -
     """The keys of a customer that has none yet (a new one)."""
     rows = [{"customer_id": customer_id, "key": k} for k in sorted(set(keys))]
     if rows:
-        session.connection().execute(MATCH_KEY_TABLE.insert(), rows)
+        insert_rows(session.connection(), MATCH_KEY_TABLE, rows)
 
 
 def delete_match_keys(session: Session, customer_id: str) -> None:

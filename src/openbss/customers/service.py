@@ -175,7 +175,7 @@ def customer_columns(doc: Doc) -> dict[str, Any]:
 
 @process("1.3.4.2.5")
 def issue_customer_number(ctx: Context) -> str:
-    """The next customer number from the database sequence (unique, gap-free per commit)."""
+    """The next customer number from the database sequence (unique, gap-free per commit on SQLite)."""
     return customer_number(repository.next_sequence(ctx.session))
 
 
@@ -254,6 +254,9 @@ class CustomerHooks(NoHooks):
         check_party_reference(ctx, doc.get("engagedParty"), "engagedParty")
         _check_media(ctx, doc)
         _refuse_system_characteristics(doc)
+        # the identity profile does not depend on the number; worked out before the number's
+        # write, it stays out of SQLite's writer lock (see openbss.core.write_turn)
+        dedupe.prepare_new(ctx, doc)
         number = issue_customer_number(ctx)
         entry = {"name": CUSTOMER_NUMBER, "valueType": "string", "value": number}
         doc["characteristic"] = [entry, *(doc.get("characteristic") or [])]

@@ -45,28 +45,29 @@ WRITER_POLL_MAX = 0.002
 async def run_write(fn: Callable[..., T], *args: Any) -> T:
     """Run a blocking write ``fn(*args)`` from a coroutine.
 
-    On SQLite, where this process's writers take turns anyway, a write runs
-    right here on the event loop, once the writer lock is free: a hand-off to
-    a worker thread costs more than the write, and threads queueing for the
-    writer lock fight over the interpreter lock while they wait. While another
-    writer holds the lock (a job, the checkpointer's short second pass, another
-    process) the request waits on the event loop, looking again after a short
-    sleep, so the loop keeps serving reads meanwhile. Waiting in a worker
-    thread instead would make the next request find the lock held by that
-    thread, and the one after it, so that under steady load every write would
-    go through a thread from then on. On PostgreSQL writes go to worker
-    threads and run side by side.
+    On SQLite, where a process's writers take turns anyway, a write runs
+    right here on the event loop: a hand-off to a worker thread costs more
+    than the write, and threads queueing for the writer lock fight over the
+    interpreter lock while they wait. The unit takes the writer lock at its
+    first write (see :class:`openbss.core.write_turn.WriteTurn`), so its
+    validation and reads run while another process writes. While another
+    thread of this process holds the lock (a job, the checkpointer's short
+    second pass), the request first waits on the event loop, looking again
+    after a short sleep, so the loop keeps serving reads meanwhile; a job can
+    hold the lock for longer than a request. Waiting in a worker thread
+    instead would make the next request find the lock held by that thread,
+    and the one after it, so that under steady load every write would go
+    through a thread from then on. On PostgreSQL writes go to worker threads
+    and run side by side.
     """
     database = get_database()
     if not database.serial_writes:
         return await run_in_threadpool(fn, *args)
     pause = WRITER_POLL_FIRST
-    while True:
-        with database.writer_if_free() as held:
-            if held:
-                return fn(*args)
+    while database.writer_busy_in_process():
         await asyncio.sleep(pause)
         pause = min(pause * 2, WRITER_POLL_MAX)
+    return fn(*args)
 
 
 def base_url(request: Request) -> str:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.exc import StaleDataError
 
 from openbss.core.db import insert_at_commit
+from openbss.core.driver_insert import insert_rows
 from openbss.core.errors import ApiError, Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from openbss.core.ids import new_id
 from openbss.core.problems import FieldProblem
@@ -252,10 +253,12 @@ def _columns(rt: ResourceType, doc: Doc) -> dict[str, Any]:
     return cols
 
 
+Entry = tuple[str, str, str]  # (path, value, value type)
+
 _COLUMN_PATHS: dict[str, frozenset[str]] = {}
 
 
-def index_entries(rt: ResourceType, doc: Doc) -> set[tuple[str, str, str]]:
+def index_entries(rt: ResourceType, doc: Doc) -> set[Entry]:
     """The search entries of ``doc``: every scalar leaf except those a typed column of the
     table already answers (``id``, ``@type``, the name and state, :attr:`ResourceType.filter_columns`);
     queries on those never read the index, so indexing them would only cost writes."""
@@ -273,6 +276,11 @@ def _write_entries(session: Session, rt: ResourceType, resource_id: str, old: Do
         return
     before = index_entries(rt, old) if old else set()
     after = index_entries(rt, new)
+    _apply_entries(session, rt, resource_id, before, after)
+
+
+def _apply_entries(session: Session, rt: ResourceType, resource_id: str, before: set[Entry], after: set[Entry]) -> None:
+    """Change a resource's search entries from ``before`` to ``after``."""
     gone = before - after
     added = after - before
     if gone:
@@ -293,7 +301,7 @@ def _write_entries(session: Session, rt: ResourceType, resource_id: str, old: Do
         ]
         unique = {(r["path"], r["value"]): r for r in rows}
         if unique:
-            session.connection().execute(ENTRY_TABLE.insert(), list(unique.values()))
+            insert_rows(session.connection(), ENTRY_TABLE, list(unique.values()))
 
 
 def _record_process(ctx: Context, process_id: str | None, operation: str) -> None:
@@ -352,8 +360,8 @@ def _insert_row(session: Session, rt: ResourceType, values: dict[str, Any]) -> A
     optimistic version check; the ORM's unit-of-work machinery for an INSERT
     costs several times the statement itself.
     """
-    session.connection().execute(rt.model.__table__.insert(), values)
     row = rt.model(**values)
+    insert_rows(session.connection(), rt.model.__table__, [values])
     make_transient_to_detached(row)
     session.add(row)
     return row
@@ -378,8 +386,10 @@ def create(ctx: Context, rt: ResourceType, body: Any) -> Any:
     }
     if ctx.principal.party_bound and values["owner_party_id"] != ctx.principal.party_id and not rt.public_read:
         raise Forbidden(f"a {ctx.principal.role} token may only create resources of its own party", rule="auth.party")
+    # worked out before the first write: on SQLite the writer lock is held from there on
+    added = index_entries(rt, stored)
     row = _insert_row(ctx.session, rt, values)
-    _write_entries(ctx.session, rt, resource_id, None, stored)
+    _apply_entries(ctx.session, rt, resource_id, set(), added)
     rt.hooks.after_write(ctx, row, None)
     _record_process(ctx, rt.create_process, f"tmf.create.{rt.path}")
     emit(ctx, rt, "Create", row)
