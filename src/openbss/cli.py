@@ -57,6 +57,7 @@ def serve(
     import uvicorn
 
     from openbss.app import create_app
+    from openbss.server_processes import ServerProcesses, reuse_port_supported
 
     db = _open(database, migrate=migrate)
     settings = get_settings()
@@ -81,7 +82,13 @@ def serve(
     db.dispose()
     os.environ["OPENBSS_DATABASE_URL"] = settings.database_url
     os.environ["OPENBSS_EMBEDDED_WORKER"] = "on" if embedded else "off"
-    uvicorn.run("openbss.app:app_from_environment", factory=True, workers=workers, **options)
+    if not reuse_port_supported():  # each process with a socket of its own needs SO_REUSEPORT
+        uvicorn.run("openbss.app:app_from_environment", factory=True, workers=workers, **options)
+        return
+    if port == 0:
+        raise typer.BadParameter("several processes need a fixed port", param_hint="--port")
+    del options["host"], options["port"]
+    ServerProcesses("openbss.app:app_from_environment", workers, host, port, options, factory=True).run()
 
 
 @app.command()
