@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from openbss.core.db import Database
+from openbss.core.wal_checkpoint import WalCheckpointer
 
 
 def _autocheckpoint(database: Database) -> int:
@@ -100,3 +101,35 @@ def test_the_log_restarts_under_back_to_back_writes(tmp_path: Path) -> None:
         database.dispose()
     with Database(f"sqlite:///{path}").session() as session:
         assert session.execute(text("SELECT count(*) FROM t")).scalar_one() == transactions
+
+
+def test_one_checkpointer_per_file_works_and_another_takes_over_when_it_stops(tmp_path: Path) -> None:
+    path = str(tmp_path / "two.db")
+    database = Database(f"sqlite:///{path}")
+    first = WalCheckpointer(path, interval=0.01)
+    second = WalCheckpointer(path, interval=0.01)
+    try:
+        _write_rows(database, 10)
+        first.start()
+        deadline = time.monotonic() + 10
+        while not first.leading and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert first.leading
+        second.start()  # as a second server process would
+        _write_rows(database, 200)
+        deadline = time.monotonic() + 10
+        while first.checkpoints < 10 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert first.checkpoints >= 10
+        assert (second.leading, second.checkpoints) == (False, 0)  # it never took the writers' turn
+        first.stop(final=False)
+        _write_rows(database, 200)
+        deadline = time.monotonic() + 10
+        while second.pages_copied == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert second.leading
+        assert second.pages_copied > 0
+    finally:
+        first.stop(final=False)
+        second.stop(final=False)
+        database.dispose()

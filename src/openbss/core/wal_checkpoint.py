@@ -31,11 +31,19 @@ to allocate and zero, about a third of a create's CPU when it was measured.
 A restarting log is overwritten in place, in pages the kernel already holds.
 The second pass holds the turn only for the pages written during the first
 (a millisecond or two).
+
+One checkpointer per database file works at a time: with several server
+processes, each starts one, and the one that holds an exclusive ``flock`` of
+``<file>.checkpoint-lock`` does the passes while the others only try to take
+it over each interval (when its process ends, the kernel frees the lock). Two
+checkpointers would each take the writers' turn for their second pass.
 """
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -77,6 +85,7 @@ class WalCheckpointer:
         self.tail_passes = 0
         """Second passes run while holding the writer's turn."""
         self._settled_log_pages = -1
+        self._leader_fd: int | None = None  # open while this checkpointer is the one working on the file
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._warned = False
@@ -133,10 +142,34 @@ class WalCheckpointer:
             self._settled_log_pages = result.log_pages if result.checkpointed_pages == result.log_pages else -1
         return result
 
+    @property
+    def leading(self) -> bool:
+        """Whether this checkpointer is the one working on the file (see the module docstring)."""
+        return self._leader_fd is not None
+
+    def _lead(self) -> bool:
+        if self._leader_fd is not None:
+            return True
+        fd = os.open(f"{self.path}.checkpoint-lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._leader_fd = fd
+        return True
+
+    def _step_down(self) -> None:
+        fd, self._leader_fd = self._leader_fd, None
+        if fd is not None:
+            os.close(fd)  # closing the descriptor frees the flock
+
     def _run(self) -> None:
         connection = sqlite3.connect(self.path, timeout=10, check_same_thread=False)
         try:
             while not self._stop.wait(self.interval):
+                if not self._lead():
+                    continue
                 try:
                     result = self._catch_up(connection)
                 except sqlite3.Error as exc:
@@ -152,3 +185,4 @@ class WalCheckpointer:
                 self._warned = behind > LARGE_LOG_PAGES
         finally:
             connection.close()
+            self._step_down()
