@@ -1,4 +1,4 @@
-"""INSERTs run on the driver's cursor (core.driver_insert) store exactly what Core stores, on SQLite
+"""INSERTs run on the driver's cursor (core.driver_sql) store exactly what Core stores, on SQLite
 and PostgreSQL, and fail the way Core fails."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from sqlalchemy import Table, bindparam, select, text
 from sqlalchemy.exc import IntegrityError
 
 from openbss.core.db import Database
-from openbss.core.driver_insert import insert_rows
-from openbss.events.models import OutboxEvent, EventDelivery
+from openbss.core.driver_sql import insert_rows
+from openbss.events.models import EventDelivery, OutboxEvent
 from openbss.tmf.models import SearchEntry
 
 OUTBOX = cast(Table, OutboxEvent.__table__)

@@ -14,7 +14,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, select, update
 from sqlalchemy.orm import Session
 
 from openbss.core.db import Database, WriterLock
-from openbss.core.driver_insert import insert_rows
+from openbss.core.driver_sql import insert_rows
 
 metadata = MetaData()
 counter = Table("counter", metadata, Column("name", String, primary_key=True), Column("value", Integer))

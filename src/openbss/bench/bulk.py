@@ -39,6 +39,7 @@ def _prepare(ctx: Context, rt: ResourceType, body: Doc) -> Any:
     service._check_type(rt, doc)
     service._check_initial_state(rt, doc)
     rt.hooks.before_create(ctx, doc)
+    rt.hooks.before_insert(ctx, doc)
     resource_id = new_id()
     stored = {"id": resource_id, **{k: v for k, v in doc.items() if k not in ("id", "href")}}
     row = rt.model(id=resource_id, created_at=ctx.now, updated_at=ctx.now, doc=stored, **service._columns(rt, stored))

@@ -427,6 +427,7 @@ def _create_with_id(ctx: Context, rt: ResourceType, resource_id: str, body: Doc)
     doc = validate_document(rt.create_schema, body)
     doc.setdefault("@type", rt.type_name)
     rt.hooks.before_create(ctx, doc)
+    rt.hooks.before_insert(ctx, doc)
     stored = {"id": resource_id, **doc}
     columns = rt.extra_columns(stored) if rt.extra_columns else {}
     row = rt.model(

@@ -22,7 +22,7 @@ from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, SessionTra
 from sqlalchemy.pool import StaticPool
 
 from openbss.core import jsoncodec
-from openbss.core.driver_insert import insert_rows
+from openbss.core.driver_sql import insert_rows
 from openbss.core.wal_checkpoint import DEFAULT_INTERVAL, WalCheckpointer
 from openbss.core.write_turn import WRITE_TURN, WriteTurn, claim_turn_before_writing
 
@@ -256,9 +256,9 @@ class Database:
             session.rollback()
             raise
         finally:
-            session.close()
             if turn is not None:
-                turn.end()
+                turn.end()  # the transaction is over: returning the connection to the pool needs no turn
+            session.close()
 
     def dispose(self) -> None:
         self.stop_background_checkpoints()

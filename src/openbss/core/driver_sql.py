@@ -1,4 +1,4 @@
-"""Plain INSERTs compiled once and run on the database driver's cursor.
+"""Hot statements run on the database driver's cursor: plain INSERTs compiled once, and probes.
 
 The hottest writes of a request are INSERTs of rows built in Python: a new
 resource's row, its search entries, a customer's match keys, the outbox
@@ -32,7 +32,7 @@ from sqlalchemy.exc import DBAPIError
 
 from openbss.core.write_turn import claim_write_turn
 
-__all__ = ["insert_rows"]
+__all__ = ["first_row", "insert_rows"]
 
 Processor = Callable[[Any], Any]
 
@@ -123,3 +123,21 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str
         raise DBAPIError.instance(insert.sql, parameters, exc, dbapi.Error, dialect=connection.dialect) from exc
     finally:
         cursor.close()
+
+
+def first_row(connection: Connection, sql: str, parameters: Sequence[Any]) -> tuple[Any, ...] | None:
+    """The first row of a read-only ``sql``, written in the driver's own parameter style, or ``None``.
+
+    For small probes on a hot path whose statement differs per dialect anyway;
+    no type processing is applied to the parameters or the row.
+    """
+    dbapi = connection.dialect.loaded_dbapi
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql, parameters)
+        row = cursor.fetchone()
+    except dbapi.Error as exc:
+        raise DBAPIError.instance(sql, parameters, exc, dbapi.Error, dialect=connection.dialect) from exc
+    finally:
+        cursor.close()
+    return None if row is None else tuple(row)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Collection, Iterable
 from datetime import datetime
 from decimal import Decimal
@@ -12,7 +13,7 @@ from sqlalchemy import Table, bindparam, delete, insert, or_, select, text, upda
 from sqlalchemy.orm import Session
 
 from openbss.core.counters import increment_statement
-from openbss.core.driver_insert import insert_rows
+from openbss.core.driver_sql import first_row, insert_rows
 from openbss.customers.models import (
     CustomerMatchKey,
     CustomerNumberSequence,
@@ -142,8 +143,25 @@ def customers_sharing_keys(session: Session, customer_id: str, keys: Collection[
     """Ids of other customers (merged ones excluded) that share at least one key, newest first."""
     if not keys:
         return []
-    params = {"keys": sorted(keys), "customer_id": customer_id, "limit": limit}
-    return list(session.connection().execute(_SHARING_KEYS, params).scalars())
+    connection = session.connection()
+    ordered = sorted(keys)
+    # most new customers share no key with anyone: a probe on the key index alone answers that
+    # (an array parameter, run on the driver: the full query's IN list is rewritten for every call)
+    dialect = connection.dialect.name
+    probe = _ANY_OTHER_HOLDER.get(dialect)
+    if probe is not None:
+        array: Any = ordered if dialect == "postgresql" else json.dumps(ordered)
+        if first_row(connection, probe, (array, customer_id)) is None:
+            return []
+    params = {"keys": ordered, "customer_id": customer_id, "limit": limit}
+    return list(connection.execute(_SHARING_KEYS, params).scalars())
+
+
+_ANY_OTHER_HOLDER = {
+    "sqlite": 'SELECT 1 FROM customer_match_key WHERE "key" IN (SELECT value FROM json_each(?)) '
+    "AND customer_id != ? LIMIT 1",
+    "postgresql": 'SELECT 1 FROM customer_match_key WHERE "key" = ANY(%s) AND customer_id != %s LIMIT 1',
+}
 
 
 _SHARING_KEYS = (

@@ -24,6 +24,7 @@ Other domains plug into two registries here:
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from typing import Any, Final, Protocol
 
 from openbss.core.clock import isoformat
@@ -254,12 +255,13 @@ class CustomerHooks(NoHooks):
         check_party_reference(ctx, doc.get("engagedParty"), "engagedParty")
         _check_media(ctx, doc)
         _refuse_system_characteristics(doc)
-        # the identity profile does not depend on the number; worked out before the number's
-        # write, it stays out of SQLite's writer lock (see openbss.core.write_turn)
-        dedupe.prepare_new(ctx, doc)
+        dedupe.prepare_new(ctx, doc)  # the identity profile does not depend on the number
+
+    def before_insert(self, ctx: Context, doc: Doc) -> Iterable[str]:
         number = issue_customer_number(ctx)
         entry = {"name": CUSTOMER_NUMBER, "valueType": "string", "value": number}
         doc["characteristic"] = [entry, *(doc.get("characteristic") or [])]
+        return ("characteristic",)
 
     def before_update(self, ctx: Context, row: ResourceRow, old: Doc, new: Doc) -> None:
         assert isinstance(row, CustomerRow)

@@ -9,7 +9,7 @@ ETags, idempotency, events and authorisation.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -34,7 +34,18 @@ class TmfApi:
 class Hooks(Protocol):
     """Business rules of one resource type. Each hook may raise an ApiError."""
 
-    def before_create(self, ctx: Context, doc: Doc) -> None: ...
+    def before_create(self, ctx: Context, doc: Doc) -> None:
+        """Checks and normalisation of a new document; reads the database but does not write it."""
+        ...
+
+    def before_insert(self, ctx: Context, doc: Doc) -> Iterable[str]:
+        """The last step before a new row is written; may write (issue a number, say).
+
+        Returns the top-level attributes of ``doc`` it set. What does not need
+        to write belongs in :meth:`before_create`: on SQLite the writer lock is
+        held from a unit's first write on, so work done here waits for it.
+        """
+        ...
 
     def before_update(self, ctx: Context, row: ResourceRow, old: Doc, new: Doc) -> None: ...
 
@@ -52,6 +63,9 @@ class NoHooks:
 
     def before_create(self, ctx: Context, doc: Doc) -> None:
         return None
+
+    def before_insert(self, ctx: Context, doc: Doc) -> Iterable[str]:
+        return ()
 
     def before_update(self, ctx: Context, row: ResourceRow, old: Doc, new: Doc) -> None:
         return None

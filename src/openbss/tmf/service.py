@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.exc import StaleDataError
 
 from openbss.core.db import insert_at_commit
-from openbss.core.driver_insert import insert_rows
+from openbss.core.driver_sql import insert_rows
 from openbss.core.errors import ApiError, Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from openbss.core.ids import new_id
 from openbss.core.problems import FieldProblem
@@ -258,14 +258,37 @@ Entry = tuple[str, str, str]  # (path, value, value type)
 _COLUMN_PATHS: dict[str, frozenset[str]] = {}
 
 
+def _column_paths(rt: ResourceType) -> frozenset[str]:
+    skip = _COLUMN_PATHS.get(rt.kind)
+    if skip is None:
+        skip = _COLUMN_PATHS[rt.kind] = frozenset(column_map(rt).columns)
+    return skip
+
+
 def index_entries(rt: ResourceType, doc: Doc) -> set[Entry]:
     """The search entries of ``doc``: every scalar leaf except those a typed column of the
     table already answers (``id``, ``@type``, the name and state, :attr:`ResourceType.filter_columns`);
     queries on those never read the index, so indexing them would only cost writes."""
-    skip = _COLUMN_PATHS.get(rt.kind)
-    if skip is None:
-        skip = _COLUMN_PATHS[rt.kind] = frozenset(column_map(rt).columns)
+    skip = _column_paths(rt)
     return {entry for entry in entries(doc) if entry[0] not in skip}
+
+
+def _entries_by_attribute(rt: ResourceType, doc: Doc) -> dict[str, set[Entry]]:
+    """:func:`index_entries` of ``doc`` one top-level attribute at a time (every path starts with one)."""
+    skip = _column_paths(rt)
+    return {key: {e for e in entries({key: value}) if e[0] not in skip} for key, value in doc.items()}
+
+
+def _entries_after(rt: ResourceType, early: dict[str, set[Entry]], doc: Doc, changed: set[str]) -> set[Entry]:
+    """The entries of ``doc``, reusing ``early`` for the attributes not in ``changed``."""
+    skip = _column_paths(rt)
+    found: set[Entry] = set()
+    for key, value in doc.items():
+        part = early.get(key) if key not in changed else None
+        if part is None:
+            part = {e for e in entries({key: value}) if e[0] not in skip}
+        found |= part
+    return found
 
 
 def _write_entries(session: Session, rt: ResourceType, resource_id: str, old: Doc | None, new: Doc | None) -> None:
@@ -352,7 +375,7 @@ def emit(ctx: Context, rt: ResourceType, kind: str, row: Any, extra: dict[str, A
     )
 
 
-def _insert_row(session: Session, rt: ResourceType, values: dict[str, Any]) -> Any:
+def _insert_row(session: Session, rt: ResourceType, row: Any, values: dict[str, Any]) -> None:
     """Insert a new row with one Core statement and hand the session its object.
 
     The object joins the session as a persistent row (it is in the database
@@ -360,11 +383,9 @@ def _insert_row(session: Session, rt: ResourceType, values: dict[str, Any]) -> A
     optimistic version check; the ORM's unit-of-work machinery for an INSERT
     costs several times the statement itself.
     """
-    row = rt.model(**values)
     insert_rows(session.connection(), rt.model.__table__, [values])
     make_transient_to_detached(row)
     session.add(row)
-    return row
 
 
 def create(ctx: Context, rt: ResourceType, body: Any) -> Any:
@@ -374,6 +395,8 @@ def create(ctx: Context, rt: ResourceType, body: Any) -> Any:
     _check_type(rt, doc)
     _check_initial_state(rt, doc)
     rt.hooks.before_create(ctx, doc)
+    # Everything that needs no write is worked out before the first one (before_insert may write):
+    # on SQLite the writer lock is held from there to the commit (openbss.core.write_turn).
     resource_id = new_id()
     stored = {"id": resource_id, **{k: v for k, v in doc.items() if k not in ("id", "href")}}
     values = {
@@ -384,17 +407,34 @@ def create(ctx: Context, rt: ResourceType, body: Any) -> Any:
         "doc": stored,
         **_columns(rt, stored),
     }
-    if ctx.principal.party_bound and values["owner_party_id"] != ctx.principal.party_id and not rt.public_read:
-        raise Forbidden(f"a {ctx.principal.role} token may only create resources of its own party", rule="auth.party")
-    # worked out before the first write: on SQLite the writer lock is held from there on
-    added = index_entries(rt, stored)
-    row = _insert_row(ctx.session, rt, values)
+    _check_creator_owns(ctx, rt, values)
+    early = _entries_by_attribute(rt, stored)
+    row = rt.model(**values)
+    changed = set(rt.hooks.before_insert(ctx, doc)) - {"id", "href"}
+    if changed:  # the row, its columns and entries follow what the hook set
+        for key in changed:
+            if key in doc:
+                stored[key] = doc[key]
+            else:
+                stored.pop(key, None)
+        columns = _columns(rt, stored)
+        values.update(columns)
+        for key, value in columns.items():
+            setattr(row, key, value)
+        _check_creator_owns(ctx, rt, values)
+    added = _entries_after(rt, early, stored, changed)
+    _insert_row(ctx.session, rt, row, values)
     _apply_entries(ctx.session, rt, resource_id, set(), added)
     rt.hooks.after_write(ctx, row, None)
     _record_process(ctx, rt.create_process, f"tmf.create.{rt.path}")
     emit(ctx, rt, "Create", row)
     rt.hooks.after_create(ctx, row)
     return row
+
+
+def _check_creator_owns(ctx: Context, rt: ResourceType, values: dict[str, Any]) -> None:
+    if ctx.principal.party_bound and values["owner_party_id"] != ctx.principal.party_id and not rt.public_read:
+        raise Forbidden(f"a {ctx.principal.role} token may only create resources of its own party", rule="auth.party")
 
 
 def _apply_patch(rt: ResourceType, current: Doc, content_type: str, body: Any) -> Doc:
