@@ -405,8 +405,11 @@ def bench_api(
     duration: Annotated[float, typer.Option(min=0.5, help="seconds of load per scenario")] = 10.0,
     concurrency: Annotated[int, typer.Option(min=1, help="requests in flight at once")] = 8,
     workers: Annotated[
-        int, typer.Option(min=1, help="server processes, for openbss and the ceiling alike (serve --workers)")
-    ] = 1,
+        int,
+        typer.Option(
+            min=1, help="server processes, for openbss and the ceiling alike (serve --workers; default: one per core)"
+        ),
+    ] = os.cpu_count() or 1,
 ) -> None:
     """Measure the API: POST/GET customer, filtered lists, against a bare Starlette ceiling."""
     from openbss.bench.api import run_api_benchmark

@@ -11,8 +11,10 @@ import pytest
 from sqlalchemy import Table, bindparam, select, text
 from sqlalchemy.exc import IntegrityError
 
+from openbss.core.counters import increment_statement
 from openbss.core.db import Database
-from openbss.core.driver_sql import insert_rows
+from openbss.core.driver_sql import first_row, insert_rows, statement_row
+from openbss.customers.models import CustomerNumberSequence
 from openbss.events.models import EventDelivery, OutboxEvent
 from openbss.tmf.models import SearchEntry
 
@@ -108,3 +110,27 @@ def test_rows_may_list_their_keys_in_any_order(db: Database) -> None:
     with db.session(write=True) as session:
         insert_rows(session.connection(), OUTBOX, [first, second])
     assert _stored(db, ["order-1"]) == _stored(db, ["order-2"])
+
+
+def test_a_core_statement_runs_on_the_driver_with_its_own_literals(db: Database) -> None:
+    upsert = increment_statement(CustomerNumberSequence, db.engine.dialect.name, start=1).returning(
+        CustomerNumberSequence.value
+    )
+    with db.session(write=True) as session:
+        first = statement_row(session.connection(), upsert, {"name": "driver-test"})
+        second = statement_row(session.connection(), upsert, {"name": "driver-test"})
+        other = statement_row(session.connection(), upsert, {"name": "driver-test-2"})
+    assert (first, second, other) == ((1,), (2,), (1,))
+    with db.session() as session:
+        stored = session.execute(
+            select(CustomerNumberSequence.value).where(CustomerNumberSequence.name == "driver-test")
+        ).scalar_one()
+    assert stored == 2
+
+
+def test_first_row_answers_none_when_nothing_matches(db: Database) -> None:
+    sql = "SELECT 1 FROM outbox_event WHERE event_id = " + ("?" if db.engine.dialect.name == "sqlite" else "%s")
+    with db.session(write=True) as session:
+        insert_rows(session.connection(), OUTBOX, [_event("probe-1")])
+        assert first_row(session.connection(), sql, ("probe-1",)) == (1,)
+        assert first_row(session.connection(), sql, ("probe-2",)) is None

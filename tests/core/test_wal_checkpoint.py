@@ -85,7 +85,7 @@ def test_the_log_restarts_under_back_to_back_writes(tmp_path: Path) -> None:
     try:
         with database.session(write=True) as session:
             session.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)"))
-        checkpointer = database.start_background_checkpoints(interval=0.01)
+        checkpointer = database.start_background_checkpoints(interval=0.01, restart_log_pages=64)
         assert checkpointer is not None
         transactions, largest_log = 0, 0
         began = time.monotonic()

@@ -14,11 +14,12 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, select, update
 from sqlalchemy.orm import Session
 
 from openbss.core.db import Database, WriterLock
-from openbss.core.driver_sql import insert_rows
+from openbss.core.driver_sql import insert_rows, statement_row
 
 metadata = MetaData()
 counter = Table("counter", metadata, Column("name", String, primary_key=True), Column("value", Integer))
 note = Table("note", metadata, Column("id", Integer, primary_key=True), Column("text", String))
+_BUMP = update(counter).values(value=counter.c.value + 1)
 
 
 @pytest.fixture
@@ -67,7 +68,9 @@ def test_reads_do_not_take_the_lock_the_first_write_does(path: Path) -> None:
         database.dispose()
 
 
-@pytest.mark.parametrize("how", ["select for update", "savepoint", "driver insert", "insert through the session"])
+@pytest.mark.parametrize(
+    "how", ["select for update", "savepoint", "driver insert", "driver statement", "insert through the session"]
+)
 def test_locking_reads_savepoints_and_every_write_path_take_the_lock(path: Path, how: str) -> None:
     database = Database(f"sqlite:///{path}")
     try:
@@ -79,6 +82,8 @@ def test_locking_reads_savepoints_and_every_write_path_take_the_lock(path: Path,
                 session.execute(select(counter.c.value)).scalar_one()
             elif how == "driver insert":
                 insert_rows(session.connection(), note, [{"id": 1, "text": "x"}])
+            elif how == "driver statement":
+                statement_row(session.connection(), _BUMP, {})
             else:
                 session.execute(note.insert().values(id=2, text="y"))
             assert not _free_elsewhere(database)

@@ -10,8 +10,9 @@
 4. A table shows requests/s, p50 and p99 latency, the CPU the server process
    and the whole machine used, and each scenario against its target.
 
-The load generator runs in this process; the server gets one process, as
-``openbss serve`` runs by default.
+The load generator runs in this process; the server and the ceiling get
+``--workers`` processes each (default: one per core, as ``openbss serve
+--workers`` is meant to run on a machine of its own).
 """
 
 from __future__ import annotations

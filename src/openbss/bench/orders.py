@@ -371,7 +371,7 @@ def run_orders_benchmark(
     validated_at = sent_at = completed_at = None
     with (
         _run("oss simulator", simulator, env, oss_port, "/tmf-api/serviceOrdering/v4/serviceOrder"),
-        _run("openbss serve", serve, env, port, "/health") as server,
+        _run("openbss serve", serve, env, port, "/health", workers) as server,
         background_processes("openbss worker", _command("worker", "--database", url), env, job_workers) as jobs,
     ):
         headers = {"Authorization": f"Bearer {token}"}

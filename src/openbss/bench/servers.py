@@ -173,13 +173,35 @@ def _wait_ready(server: Server, path: str, timeout: float) -> None:
     raise RuntimeError(f"{server.name} did not answer {path} within {timeout:.0f} s:\n{server.output()}")
 
 
+def _wait_all_ready(server: Server, path: str, processes: int, timeout: float) -> None:
+    """With several processes, one answering is not enough: each has a socket of its own (see
+    openbss.server_processes), and a connection the kernel gives a process still starting waits.
+    Wait until many new connections in a row are answered at once."""
+    if processes < 2:
+        return
+    deadline = time.monotonic() + timeout
+    answered = 0
+    while answered < 8 * processes:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{server.name}: not every process answered within {timeout:.0f} s")
+        try:
+            httpx.get(server.base_url + path, timeout=0.5)
+            answered += 1
+        except httpx.HTTPError:
+            answered = 0
+            time.sleep(0.2)
+
+
 @contextmanager
-def _run(name: str, command: list[str], env: dict[str, str], port: int, ready_path: str) -> Iterator[Server]:
+def _run(
+    name: str, command: list[str], env: dict[str, str], port: int, ready_path: str, processes: int = 1
+) -> Iterator[Server]:
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
         server = Server(name, port, process, log)
         try:
             _wait_ready(server, ready_path, timeout=60)
+            _wait_all_ready(server, ready_path, processes, timeout=60)
             yield server
         finally:
             process.terminate()
@@ -237,7 +259,7 @@ def openbss_server(database_url: str, workers: int = 1) -> Iterator[Server]:
         "--workers",
         str(workers),
     ]
-    with _run("openbss serve", command, env, port, "/health") as server:
+    with _run("openbss serve", command, env, port, "/health", workers) as server:
         yield server
 
 
@@ -246,5 +268,5 @@ def starlette_ceiling(workers: int = 1) -> Iterator[Server]:
     """The bare Starlette app of :mod:`openbss.bench.ceiling` on a free port, in ``workers`` processes."""
     port = free_port()
     command = [sys.executable, "-m", "openbss.bench.ceiling", "--port", str(port), "--workers", str(workers)]
-    with _run("bare Starlette", command, dict(os.environ), port, "/health") as server:
+    with _run("bare Starlette", command, dict(os.environ), port, "/health", workers) as server:
         yield server

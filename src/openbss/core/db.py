@@ -23,7 +23,7 @@ from sqlalchemy.pool import StaticPool
 
 from openbss.core import jsoncodec
 from openbss.core.driver_sql import insert_rows
-from openbss.core.wal_checkpoint import DEFAULT_INTERVAL, WalCheckpointer
+from openbss.core.wal_checkpoint import DEFAULT_INTERVAL, RESTART_LOG_PAGES, WalCheckpointer
 from openbss.core.write_turn import WRITE_TURN, WriteTurn, claim_turn_before_writing
 
 NAMING_CONVENTION = {
@@ -49,12 +49,23 @@ def _sqlite_regexp(pattern: str, value: Any) -> bool:
         return False
 
 
+MMAP_BYTES = 1 << 30
+"""SQLite reads the database file through a memory map of up to this size instead of ``read`` calls.
+
+In WAL mode a connection forgets the pages it cached whenever another connection
+has written since its last transaction, so with several writers (server processes,
+the job worker) every transaction reads its index pages again; through the map that
+is a memory access instead of a system call and a copy. Address space, not memory:
+the pages are the kernel's file cache, shared by every connection and process."""
+
+
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
     cursor.close()
     dbapi_connection.create_function("regexp", 2, _sqlite_regexp, deterministic=True)
 
@@ -196,7 +207,9 @@ class Database:
         if self._checkpointer is not None:
             dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
 
-    def start_background_checkpoints(self, interval: float = DEFAULT_INTERVAL) -> WalCheckpointer | None:
+    def start_background_checkpoints(
+        self, interval: float = DEFAULT_INTERVAL, *, restart_log_pages: int = RESTART_LOG_PAGES
+    ) -> WalCheckpointer | None:
         """On a SQLite file, checkpoint the write-ahead log from a thread instead of in commits.
 
         Returns the running checkpointer (``None`` for PostgreSQL or an in-memory
@@ -207,7 +220,9 @@ class Database:
         path = _sqlite_file(self.engine)
         if path is None or self._checkpointer is not None:
             return self._checkpointer
-        self._checkpointer = WalCheckpointer(path, interval=interval, writer_turn=self._writer_turn)
+        self._checkpointer = WalCheckpointer(
+            path, interval=interval, writer_turn=self._writer_turn, restart_log_pages=restart_log_pages
+        )
         self.engine.dispose()
         self._checkpointer.start()
         return self._checkpointer

@@ -32,7 +32,7 @@ from sqlalchemy.exc import DBAPIError
 
 from openbss.core.write_turn import claim_write_turn
 
-__all__ = ["first_row", "insert_rows"]
+__all__ = ["first_row", "insert_rows", "statement_row"]
 
 Processor = Callable[[Any], Any]
 
@@ -138,6 +138,74 @@ def first_row(connection: Connection, sql: str, parameters: Sequence[Any]) -> tu
         row = cursor.fetchone()
     except dbapi.Error as exc:
         raise DBAPIError.instance(sql, parameters, exc, dbapi.Error, dialect=connection.dialect) from exc
+    finally:
+        cursor.close()
+    return None if row is None else tuple(row)
+
+
+@dataclass(frozen=True)
+class _Statement:
+    sql: str
+    names: tuple[str, ...]  # placeholder names, in placeholder order (positional styles)
+    processors: tuple[Processor | None, ...]
+    defaults: Mapping[str, Any]  # the statement's own values (literals in it, bind parameters given a value)
+    positional: bool
+    writes: bool
+
+    def parameters(self, values: Mapping[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
+        processed = []
+        for name, process in zip(self.names, self.processors, strict=True):
+            value = values[name] if name in values else self.defaults[name]
+            processed.append(process(value) if process is not None and value is not None else value)
+        return tuple(processed) if self.positional else dict(zip(self.names, processed, strict=True))
+
+
+_statements: dict[tuple[int, int], tuple[Any, _Statement]] = {}
+
+
+def _compile_statement(dialect: Dialect, statement: Any) -> _Statement:
+    compiled = statement.compile(dialect=dialect)
+    names = tuple(compiled.positiontup or ()) if compiled.positional else tuple(compiled.bind_names.values())
+    processors = []
+    for name in names:
+        processor = compiled._bind_processors.get(name)
+        if processor is not None and not callable(processor):
+            raise TypeError(f"{name}: tuple-typed parameters are not supported here")
+        processors.append(processor)
+    defaults = {
+        name: parameter.effective_value
+        for parameter, name in compiled.bind_names.items()
+        if parameter.value is not None or parameter.callable is not None
+    }
+    return _Statement(
+        compiled.string, names, tuple(processors), defaults, bool(compiled.positional), bool(statement.is_dml)
+    )
+
+
+def statement_row(connection: Connection, statement: Any, values: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    """Run a Core ``statement`` (a module-level constant; no IN-list parameters) on the driver.
+
+    Compiled once per dialect; the parameters get their types' bind
+    processors, the first row comes back as the driver returns it (no result
+    processing: for counters, ids and other plain values). A statement that
+    writes claims the SQLite writer's turn first.
+    """
+    key = (id(connection.dialect), id(statement))
+    cached = _statements.get(key)
+    if cached is None or cached[0] is not statement:
+        with _compiling:
+            cached = _statements[key] = (statement, _compile_statement(connection.dialect, statement))
+    compiled = cached[1]
+    if compiled.writes:
+        claim_write_turn(connection)
+    parameters = compiled.parameters(values)
+    dbapi = connection.dialect.loaded_dbapi
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(compiled.sql, parameters)
+        row = cursor.fetchone() if cursor.description else None
+    except dbapi.Error as exc:
+        raise DBAPIError.instance(compiled.sql, parameters, exc, dbapi.Error, dialect=connection.dialect) from exc
     finally:
         cursor.close()
     return None if row is None else tuple(row)

@@ -13,7 +13,7 @@ from sqlalchemy import Table, bindparam, delete, insert, or_, select, text, upda
 from sqlalchemy.orm import Session
 
 from openbss.core.counters import increment_statement
-from openbss.core.driver_sql import first_row, insert_rows
+from openbss.core.driver_sql import first_row, insert_rows, statement_row
 from openbss.customers.models import (
     CustomerMatchKey,
     CustomerNumberSequence,
@@ -49,7 +49,9 @@ def next_sequence(session: Session, name: str = CUSTOMER_SEQUENCE) -> int:
     stmt = _SEQUENCE_STATEMENTS.get(dialect)
     if stmt is None:  # built once per dialect: building it costs more than running it
         stmt = _SEQUENCE_STATEMENTS[dialect] = _next_sequence_statement(dialect)
-    return int(session.connection().execute(stmt, {"name": name}).scalar_one())
+    row = statement_row(session.connection(), stmt, {"name": name})
+    assert row is not None  # RETURNING always gives the row
+    return int(row[0])
 
 
 _SEQUENCE_STATEMENTS: dict[str, Any] = {}

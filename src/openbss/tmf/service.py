@@ -417,10 +417,10 @@ def create(ctx: Context, rt: ResourceType, body: Any) -> Any:
                 stored[key] = doc[key]
             else:
                 stored.pop(key, None)
-        columns = _columns(rt, stored)
-        values.update(columns)
-        for key, value in columns.items():
-            setattr(row, key, value)
+        for key, value in _columns(rt, stored).items():
+            if values[key] != value:
+                values[key] = value
+                setattr(row, key, value)
         _check_creator_owns(ctx, rt, values)
     added = _entries_after(rt, early, stored, changed)
     _insert_row(ctx.session, rt, row, values)
