@@ -49,8 +49,9 @@ def _sqlite_regexp(pattern: str, value: Any) -> bool:
         return False
 
 
-MMAP_BYTES = 1 << 30
-"""SQLite reads the database file through a memory map of up to this size instead of ``read`` calls.
+MMAP_BYTES = 1 << 36
+"""SQLite reads the database file through a memory map of up to this size instead of ``read`` calls
+(SQLite caps it at its compiled maximum, 2 GiB in the usual builds; pages beyond are read as before).
 
 In WAL mode a connection forgets the pages it cached whenever another connection
 has written since its last transaction, so with several writers (server processes,
