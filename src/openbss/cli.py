@@ -346,7 +346,9 @@ def bench_orders(
         float, typer.Option(min=1, help="seconds to wait for the orders to be issued and completed")
     ] = 600,
     customers: Annotated[int, typer.Option(min=1, help="customers (with a billing account) placing the orders")] = 50,
-    workers: Annotated[int, typer.Option(min=1, help="server processes ('openbss serve --workers')")] = 1,
+    workers: Annotated[
+        int, typer.Option(min=1, help="server processes ('openbss serve --workers'; default: one per core)")
+    ] = os.cpu_count() or 1,
     oss_delay: Annotated[
         float, typer.Option(min=0, help="seconds each step of a service order takes at the OSS")
     ] = 1.0,
