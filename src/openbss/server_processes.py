@@ -22,6 +22,7 @@ import logging
 import multiprocessing
 import signal
 import socket
+import sys
 import time
 from dataclasses import dataclass, field
 from multiprocessing.process import BaseProcess
@@ -36,7 +37,9 @@ RESTART_PAUSE = 1.0  # seconds between restarts of a process that keeps dying
 
 
 def reuse_port_supported() -> bool:
-    return hasattr(socket, "SO_REUSEPORT")
+    """Whether the kernel spreads connections over ``SO_REUSEPORT`` sockets (Linux; on macOS the
+    option exists, but the last socket bound gets every connection)."""
+    return sys.platform.startswith("linux") and hasattr(socket, "SO_REUSEPORT")
 
 
 def _address(host: str, port: int) -> tuple[socket.AddressFamily, Any]:
