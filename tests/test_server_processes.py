@@ -67,8 +67,12 @@ def servers(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
         yield parent, port
     finally:
         if parent.poll() is None:
-            parent.kill()
-            parent.wait()
+            parent.terminate()
+            try:
+                parent.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                parent.kill()
+                parent.wait()
 
 
 def test_new_connections_reach_every_process(servers: tuple[subprocess.Popen[bytes], int]) -> None:
@@ -117,3 +121,26 @@ def test_a_port_somebody_listens_on_is_refused(tmp_path: Path) -> None:
                 parent.kill()
         assert parent.stdout is not None
         assert "Address already in use" in parent.stdout.read().decode()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_killing_the_parent_stops_every_process(servers: tuple[subprocess.Popen[bytes], int]) -> None:
+    parent, port = servers
+    deadline = time.monotonic() + 30
+    seen: set[int] = set()
+    while len(seen) < 2 and time.monotonic() < deadline:
+        seen |= _pids(port, 16)
+    assert len(seen) == 2
+    parent.kill()  # SIGKILL: the supervisor gets no chance to stop them itself
+    parent.wait()
+    deadline = time.monotonic() + 30
+    while any(_alive(pid) for pid in seen) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in seen)  # no server left listening with nobody to stop it

@@ -11,15 +11,18 @@ Here each process gets a listening socket of its own, all bound to the port
 with ``SO_REUSEPORT``, and the kernel spreads new connections over the
 sockets by their address hash, whoever is awake. The parent opens the sockets
 before it starts the processes and otherwise only supervises: it restarts a
-process that dies (on the same socket) and stops them all on SIGINT/SIGTERM. Before starting them it checks
+process that dies (on the same socket) and stops them all on SIGINT/SIGTERM; if the parent
+itself is killed, the kernel stops them (``PR_SET_PDEATHSIG``). Before starting them it checks
 that nobody else listens on the port (``SO_REUSEPORT`` would otherwise quietly
 share it with them).
 """
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
+import os
 import signal
 import socket
 import sys
@@ -32,6 +35,8 @@ from typing import Any
 __all__ = ["ServerProcesses", "reuse_port_supported"]
 
 log = logging.getLogger(__name__)
+
+PR_SET_PDEATHSIG = 1  # prctl(2)
 
 RESTART_PAUSE = 1.0  # seconds between restarts of a process that keeps dying
 
@@ -58,9 +63,23 @@ def _listening_socket(host: str, port: int, *, reuse_port: bool) -> socket.socke
     return sock
 
 
-def _serve_one(app: str, factory: bool, sock: socket.socket, options: dict[str, Any]) -> None:
+def _die_with(parent: int) -> None:
+    """Have the kernel send SIGTERM to this process when its parent ends, however it ends (Linux).
+
+    Without it a supervisor killed with SIGKILL would leave its server processes running,
+    still listening, with the database open.
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # the parent ended before the request was made
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _serve_one(app: str, factory: bool, sock: socket.socket, options: dict[str, Any], parent: int) -> None:
     """One server process: one uvicorn server on its own socket."""
     import uvicorn
+
+    _die_with(parent)
 
     config = uvicorn.Config(app, factory=factory, **options)
     uvicorn.Server(config).run(sockets=[sock])
@@ -84,7 +103,7 @@ class ServerProcesses:
         context = multiprocessing.get_context("spawn")
         process = context.Process(
             target=_serve_one,
-            args=(self.app, self.factory, self._sockets[index], self.options),
+            args=(self.app, self.factory, self._sockets[index], self.options, os.getpid()),
             name=f"openbss-server-{index}",
         )
         process.start()
