@@ -261,7 +261,7 @@ class Database:
         under READ COMMITTED, and whatever must not change under it is read
         with ``FOR UPDATE``, as PostgreSQL needs anyway. See :class:`WriteTurn`.
         """
-        turn = WriteTurn(self._write_lock, self) if write and self._write_lock is not None else None
+        turn = WriteTurn(self._write_lock) if write and self._write_lock is not None else None
         session = self.sessions()
         if turn is not None:
             session.info[WRITE_TURN] = turn

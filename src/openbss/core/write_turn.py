@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
-__all__ = ["WRITE_TURN", "WriteTurn", "claim_turn_before_writing", "claim_write_turn", "unwritten_unit_database"]
+__all__ = ["WRITE_TURN", "WriteTurn", "claim_turn_before_writing", "claim_write_turn"]
 
 
 class _Lock(Protocol):
@@ -37,11 +37,10 @@ class WriteTurn:
     for whole requests.
     """
 
-    __slots__ = ("_lock", "database", "held", "open")
+    __slots__ = ("_lock", "held", "open")
 
-    def __init__(self, lock: _Lock, database: Any) -> None:
+    def __init__(self, lock: _Lock) -> None:
         self._lock = lock
-        self.database = database  # the openbss.core.db.Database the unit belongs to
         self.held = False
         self.open = True
 
@@ -70,20 +69,6 @@ def _writes(statement: str, context: Any) -> bool:
         if getattr(compiled.statement, "_for_update_arg", None) is not None:
             return True  # SQLite's compiler drops FOR UPDATE from the text; the statement still asks for it
     return not statement.lstrip().upper().startswith(_READ_ONLY_STARTS)
-
-
-def unwritten_unit_database(session: Session) -> Any:
-    """The database of ``session`` if it is a SQLite write unit that has not written yet, else ``None``.
-
-    A short write that must not hold the writer lock for the rest of the unit
-    (a counter) can then run in a transaction of its own on that database.
-    Once the unit has written, a second transaction would wait for this one's
-    lock: the write must then join the unit.
-    """
-    turn = session.info.get(WRITE_TURN)
-    if turn is None or turn.held or not turn.open:
-        return None
-    return turn.database
 
 
 def claim_write_turn(connection: Any) -> None:

@@ -93,8 +93,6 @@ def customer_profile(ctx: Context, doc: dict[str, Any]) -> IdentityProfile:
 
 
 _NEW_PROFILE = "customers.dedupe.new_profile"
-
-
 _NOT_READ_BY_PROFILE = frozenset({"id", "href", "characteristic"})  # the customer number goes there
 
 

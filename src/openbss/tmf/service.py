@@ -273,21 +273,22 @@ def index_entries(rt: ResourceType, doc: Doc) -> set[Entry]:
     return {entry for entry in entries(doc) if entry[0] not in skip}
 
 
-def _entries_by_attribute(rt: ResourceType, doc: Doc) -> dict[str, set[Entry]]:
-    """:func:`index_entries` of ``doc`` one top-level attribute at a time (every path starts with one)."""
+def _attribute_entries(rt: ResourceType, key: str, value: Any) -> set[Entry]:
+    """:func:`index_entries` of one top-level attribute (every path starts with one)."""
     skip = _column_paths(rt)
-    return {key: {e for e in entries({key: value}) if e[0] not in skip} for key, value in doc.items()}
+    return {e for e in entries({key: value}) if e[0] not in skip}
+
+
+def _entries_by_attribute(rt: ResourceType, doc: Doc) -> dict[str, set[Entry]]:
+    return {key: _attribute_entries(rt, key, value) for key, value in doc.items()}
 
 
 def _entries_after(rt: ResourceType, early: dict[str, set[Entry]], doc: Doc, changed: set[str]) -> set[Entry]:
     """The entries of ``doc``, reusing ``early`` for the attributes not in ``changed``."""
-    skip = _column_paths(rt)
     found: set[Entry] = set()
     for key, value in doc.items():
         part = early.get(key) if key not in changed else None
-        if part is None:
-            part = {e for e in entries({key: value}) if e[0] not in skip}
-        found |= part
+        found |= part if part is not None else _attribute_entries(rt, key, value)
     return found
 
 
