@@ -47,4 +47,4 @@ bench: $(STAMP)
 	$(BIN)/openbss bench api --customers 100000
 
 clean:
-	rm -rf $(VENV) openbss.db openbss.db-wal openbss.db-shm openbss.db.writer-lock openbss.db.checkpoint-lock .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) openbss.db openbss.db-wal openbss.db-shm openbss.db.writer-lock openbss.db.checkpoint-lock openbss.db.statistics .pytest_cache .mypy_cache .ruff_cache

@@ -23,7 +23,8 @@ from sqlalchemy.pool import StaticPool
 
 from openbss.core import jsoncodec
 from openbss.core.driver_sql import insert_rows
-from openbss.core.wal_checkpoint import DEFAULT_INTERVAL, RESTART_LOG_PAGES, WalCheckpointer
+from openbss.core.sqlite_statistics import watch_statistics
+from openbss.core.wal_checkpoint import DEFAULT_INTERVAL, RESTART_LOG_PAGES, STATISTICS_INTERVAL, WalCheckpointer
 from openbss.core.write_turn import WRITE_TURN, WriteTurn, claim_turn_before_writing
 
 NAMING_CONVENTION = {
@@ -200,6 +201,9 @@ class Database:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         self._write_lock = WriterLock(_sqlite_lock_path(self.engine)) if self.engine.dialect.name == "sqlite" else None
         self._checkpointer: WalCheckpointer | None = None
+        path = _sqlite_file(self.engine)
+        if path is not None:
+            watch_statistics(self.engine, path)
         if self._write_lock is not None:
             event.listen(self.engine, "connect", self._leave_checkpoints_to_thread)
             event.listen(self.engine, "before_cursor_execute", claim_turn_before_writing)
@@ -209,20 +213,30 @@ class Database:
             dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
 
     def start_background_checkpoints(
-        self, interval: float = DEFAULT_INTERVAL, *, restart_log_pages: int = RESTART_LOG_PAGES
+        self,
+        interval: float = DEFAULT_INTERVAL,
+        *,
+        restart_log_pages: int = RESTART_LOG_PAGES,
+        statistics_interval: float | None = STATISTICS_INTERVAL,
     ) -> WalCheckpointer | None:
         """On a SQLite file, checkpoint the write-ahead log from a thread instead of in commits.
 
         Returns the running checkpointer (``None`` for PostgreSQL or an in-memory
         database). Connections opened from now on leave checkpoints to it; idle
         pooled ones are closed so that none keeps checkpointing in its commits.
-        See :mod:`openbss.core.wal_checkpoint`.
+        The same thread keeps the planner statistics current every
+        ``statistics_interval`` seconds (``None``: never). See
+        :mod:`openbss.core.wal_checkpoint` and :mod:`openbss.core.sqlite_statistics`.
         """
         path = _sqlite_file(self.engine)
         if path is None or self._checkpointer is not None:
             return self._checkpointer
         self._checkpointer = WalCheckpointer(
-            path, interval=interval, writer_turn=self._writer_turn, restart_log_pages=restart_log_pages
+            path,
+            interval=interval,
+            writer_turn=self._writer_turn,
+            restart_log_pages=restart_log_pages,
+            statistics_interval=statistics_interval,
         )
         self.engine.dispose()
         self._checkpointer.start()

@@ -44,6 +44,10 @@ processes, each starts one, and the one that holds an exclusive ``flock`` of
 ``<file>.checkpoint-lock`` does the passes while the others only try to take
 it over each interval (when its process ends, the kernel frees the lock). Two
 checkpointers would each take the writers' turn for their second pass.
+
+The same thread keeps the query planner's statistics up with the growing
+tables every :data:`STATISTICS_INTERVAL` seconds
+(:mod:`openbss.core.sqlite_statistics`).
 """
 
 from __future__ import annotations
@@ -53,9 +57,12 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+
+from openbss.core.sqlite_statistics import StatisticsKeeper
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +84,8 @@ FEW_PAGES = 256
 MAX_UNLOCKED_PASSES = 4
 """Passes beside the writers before the locked one, at most (each takes less time than the one before)."""
 
+STATISTICS_INTERVAL = 5.0
+"""Seconds between two looks for tables whose planner statistics are due."""
 LARGE_LOG_PAGES = 50_000
 """A log this many pages long after a checkpoint is logged: readers are holding it back."""
 
@@ -98,6 +107,7 @@ class WalCheckpointer:
         interval: float = DEFAULT_INTERVAL,
         writer_turn: Callable[[], AbstractContextManager[object]] | None = None,
         restart_log_pages: int = RESTART_LOG_PAGES,
+        statistics_interval: float | None = STATISTICS_INTERVAL,
     ) -> None:
         self.path = path
         self.interval = interval
@@ -105,6 +115,9 @@ class WalCheckpointer:
         """The locked pass runs once the log is at least this long (1: whenever it is not empty)."""
         self.writer_turn = writer_turn or nullcontext
         """Holds the writers of the database off for the second pass (the process's writer lock)."""
+        self.statistics = StatisticsKeeper(path, self.writer_turn) if statistics_interval is not None else None
+        self.statistics_interval = statistics_interval or 0.0
+        self._statistics_due = 0.0  # time.monotonic() of the next look; the first pass looks at once
         self.checkpoints = 0
         self.pages_copied = 0
         self.tail_passes = 0
@@ -174,6 +187,15 @@ class WalCheckpointer:
             self._settled_log_pages = result.log_pages if result.checkpointed_pages == result.log_pages else -1
         return result
 
+    def _keep_statistics(self, connection: sqlite3.Connection) -> None:
+        if self.statistics is None or time.monotonic() < self._statistics_due:
+            return
+        self._statistics_due = time.monotonic() + self.statistics_interval
+        try:
+            self.statistics.refresh(connection)
+        except (sqlite3.Error, OSError) as exc:
+            log.warning("refreshing the planner statistics of %s failed: %s", self.path, exc)
+
     @property
     def leading(self) -> bool:
         """Whether this checkpointer is the one working on the file (see the module docstring)."""
@@ -215,6 +237,7 @@ class WalCheckpointer:
                         behind,
                     )
                 self._warned = behind > LARGE_LOG_PAGES
+                self._keep_statistics(connection)
         finally:
             connection.close()
             self._step_down()

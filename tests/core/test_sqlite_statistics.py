@@ -1,0 +1,129 @@
+"""The SQLite planner's statistics follow growing tables (core.sqlite_statistics)."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from contextlib import nullcontext
+from pathlib import Path
+
+from sqlalchemy import text
+
+from openbss.core.db import Database
+from openbss.core.sqlite_statistics import MIN_ROWS, StatisticsKeeper, statistics_marker
+
+# the shape that went wrong: without statistics SQLite looked an order's service orders up
+# through the index on (current, status) and read every open one
+SCHEMA = (
+    "CREATE TABLE sb (id INTEGER PRIMARY KEY, order_id TEXT NOT NULL, current BOOLEAN NOT NULL, status TEXT)",
+    "CREATE INDEX ix_sb_order_id ON sb (order_id)",
+    "CREATE INDEX ix_sb_open ON sb (current, status)",
+)
+LOOKUP = "SELECT id FROM sb WHERE order_id = :o AND current IS 1"
+
+
+def _database(tmp_path: Path) -> tuple[Database, str]:
+    path = str(tmp_path / "stats.db")
+    database = Database(f"sqlite:///{path}")
+    with database.session(write=True) as session:
+        for statement in SCHEMA:
+            session.execute(text(statement))
+    return database, path
+
+
+def _add_orders(database: Database, first: int, count: int) -> None:
+    with database.session(write=True) as session:
+        session.execute(
+            text("INSERT INTO sb (order_id, current, status) VALUES (:o, 1, 'inProgress')"),
+            [{"o": f"order-{n}"} for n in range(first, first + count)],
+        )
+
+
+def _plan(database: Database) -> str:
+    with database.session() as session:
+        rows = session.execute(text("EXPLAIN QUERY PLAN " + LOOKUP), {"o": "order-1"}).all()
+    return " ".join(str(row[-1]) for row in rows)
+
+
+def _keeper(path: str) -> tuple[StatisticsKeeper, sqlite3.Connection]:
+    return StatisticsKeeper(path, nullcontext), sqlite3.connect(path)
+
+
+def test_a_table_is_analysed_once_it_has_rows_and_again_as_it_doubles(tmp_path: Path) -> None:
+    database, path = _database(tmp_path)
+    keeper, connection = _keeper(path)
+    try:
+        _add_orders(database, 0, MIN_ROWS - 1)
+        assert keeper.stale_tables(connection) == []  # too small for any plan to matter
+        _add_orders(database, MIN_ROWS - 1, 1)
+        assert keeper.stale_tables(connection) == ["sb"]
+        assert keeper.refresh(connection) == ["sb"]
+        stats = connection.execute("SELECT idx FROM sqlite_stat1 WHERE tbl = 'sb' ORDER BY idx").fetchall()
+        assert [row[0] for row in stats] == ["ix_sb_open", "ix_sb_order_id"]
+        assert keeper.stale_tables(connection) == []
+        assert keeper.refresh(connection) == []  # nothing due: no ANALYZE, no new marker
+        _add_orders(database, MIN_ROWS, MIN_ROWS - 1)
+        assert keeper.stale_tables(connection) == []  # grown, but not yet twice the size
+        _add_orders(database, 2 * MIN_ROWS - 1, 1)
+        assert keeper.stale_tables(connection) == ["sb"]
+        assert keeper.runs == 1
+    finally:
+        connection.close()
+        database.dispose()
+
+
+def test_statistics_written_by_another_process_reach_the_pooled_connections(tmp_path: Path) -> None:
+    database, path = _database(tmp_path)
+    keeper, connection = _keeper(path)
+    try:
+        _add_orders(database, 0, 3000)
+        assert "ix_sb_open" in _plan(database)  # the fixed guesses pick the wrong index
+        marker = statistics_marker(path)
+        assert not os.path.exists(marker)
+        assert keeper.refresh(connection) == ["sb"]
+        assert os.path.exists(marker)
+        # the same pooled connection would keep its old plan; it is replaced at its next checkout
+        assert "ix_sb_order_id" in _plan(database)
+    finally:
+        connection.close()
+        database.dispose()
+
+
+def test_a_keeper_started_on_an_analysed_database_does_not_analyse_again(tmp_path: Path) -> None:
+    database, path = _database(tmp_path)
+    first, connection = _keeper(path)
+    try:
+        _add_orders(database, 0, 500)
+        assert first.refresh(connection) == ["sb"]
+        second = StatisticsKeeper(path, nullcontext)  # a restarted server
+        assert second.stale_tables(connection) == []
+    finally:
+        connection.close()
+        database.dispose()
+
+
+def test_the_checkpoint_thread_keeps_the_statistics(tmp_path: Path) -> None:
+    database, path = _database(tmp_path)
+    checkpointer = database.start_background_checkpoints(interval=0.01, statistics_interval=0.01)
+    assert checkpointer is not None and checkpointer.statistics is not None
+    try:
+        _add_orders(database, 0, 3000)
+        deadline = time.monotonic() + 30
+        while checkpointer.statistics.runs == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert checkpointer.statistics.runs >= 1
+        assert "ix_sb_order_id" in _plan(database)
+    finally:
+        database.stop_background_checkpoints()
+        database.dispose()
+
+
+def test_no_statistics_thread_when_asked_for_none(tmp_path: Path) -> None:
+    database, _path = _database(tmp_path)
+    checkpointer = database.start_background_checkpoints(interval=0.01, statistics_interval=None)
+    try:
+        assert checkpointer is not None and checkpointer.statistics is None
+    finally:
+        database.stop_background_checkpoints()
+        database.dispose()
