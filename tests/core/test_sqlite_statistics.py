@@ -104,7 +104,7 @@ def test_a_keeper_started_on_an_analysed_database_does_not_analyse_again(tmp_pat
 
 
 def test_the_checkpoint_thread_keeps_the_statistics(tmp_path: Path) -> None:
-    database, path = _database(tmp_path)
+    database, _path = _database(tmp_path)
     checkpointer = database.start_background_checkpoints(interval=0.01, statistics_interval=0.01)
     assert checkpointer is not None and checkpointer.statistics is not None
     try:
