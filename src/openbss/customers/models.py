@@ -73,7 +73,8 @@ class CustomerMatchKey(Base):
     customer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     key: Mapped[str] = mapped_column(String(320), primary_key=True)
 
-    __table_args__ = (Index("ix_customer_match_key_key", "key", "customer_id"),)
+    # on SQLite the primary key is the table (no rowid table beside it): see migration 0013
+    __table_args__ = (Index("ix_customer_match_key_key", "key", "customer_id"), {"sqlite_with_rowid": False})
 
 
 class DuplicateCandidate(Base):

@@ -53,7 +53,11 @@ class SearchEntry(Base):
     value: Mapped[str] = mapped_column(String(255), primary_key=True)
     value_type: Mapped[str] = mapped_column(String(1))  # s(tring) n(umber) b(oolean) t(ime)
 
-    __table_args__ = (Index("ix_search_entry_lookup", "kind", "path", "value", "resource_id"),)
+    # on SQLite the primary key is the table (no rowid table beside it): see migration 0013
+    __table_args__ = (
+        Index("ix_search_entry_lookup", "kind", "path", "value", "resource_id"),
+        {"sqlite_with_rowid": False},
+    )
 
 
 class IdempotencyRecord(Base):
