@@ -11,13 +11,12 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
 from openbss.cart import service
 from openbss.cart.resource import CART_API, SHOPPING_CART
 from openbss.core.security import Principal
 from openbss.tmf.context import Context
-from openbss.tmf.http import authenticate, idempotent_post, json_response, read_json
+from openbss.tmf.http import authenticate, idempotent_post, json_response, read_json, run_write
 from openbss.tmf.resource import Domain
 
 __all__ = ["DOMAIN", "SHOPPING_CART", "router"]
@@ -60,7 +59,7 @@ async def checkout(cart_id: str, request: Request, principal: Principal = Depend
         headers = {"Location": str(order["href"])} if order.get("href") else None
         return json_response(order, 201, headers)
 
-    return await run_in_threadpool(idempotent_post, request, principal, raw, produce)
+    return await run_write(idempotent_post, request, principal, raw, produce)
 
 
 DOMAIN = Domain(name="cart", resources=(SHOPPING_CART,), routers=(router,))

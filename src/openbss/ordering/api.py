@@ -27,7 +27,6 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
 from openbss.core.clock import isoformat
 from openbss.core.errors import NotFound, ValidationFailed
@@ -42,7 +41,7 @@ from openbss.ordering.orders import load_order, render
 from openbss.ordering.resource import CANCEL_PRODUCT_ORDER, ORDERING_API, PRODUCT_ORDER, STAFF
 from openbss.tmf import service as engine
 from openbss.tmf.context import Context
-from openbss.tmf.http import authenticate, json_response, unit_of_work
+from openbss.tmf.http import authenticate, json_response, run_write, unit_of_work
 from openbss.tmf.operations import (
     idempotent_operation,
     operation_body,
@@ -275,7 +274,7 @@ async def _policy_write(request: Request, principal: Principal, replace: bool) -
             version = (policy.define_policy if replace else policy.change_policy)(ctx, body, reason)
             return json_response(_policy_doc(version))
 
-    return await run_in_threadpool(work)
+    return await run_write(work)
 
 
 @router.put("/admin/ordering/policy", tags=[ADMIN_TAG], summary="Define a whole new order policy (admin)")

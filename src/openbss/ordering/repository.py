@@ -10,6 +10,7 @@ from sqlalchemy import Table, bindparam, delete, func, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
+from openbss.core.driver_sql import insert_rows
 from openbss.ordering import rules
 from openbss.ordering.models import (
     CancelProductOrderRow,
@@ -95,7 +96,6 @@ def _item_values(order_id: str, doc: Doc) -> dict[str, dict[str, Any]]:
 
 _ITEM_TABLE = cast(Table, OrderItemRow.__table__)
 _ITEM_KEYS = ("parent_item_id", "action", "offering_id", "product_id", "state", "quantity")
-_INSERT_ITEMS = _ITEM_TABLE.insert()  # statements used with every order are built once
 
 
 def sync_items(
@@ -116,7 +116,7 @@ def sync_items(
             rows = list(wanted.values())
             if expected:
                 rows = [{**r, "expected_date": expected.get(r["item_id"])} for r in rows]
-            connection.execute(_INSERT_ITEMS, rows)
+            insert_rows(connection, _ITEM_TABLE, rows)
         return
     columns = [_ITEM_TABLE.c.item_id, *(_ITEM_TABLE.c[k] for k in _ITEM_KEYS)]
     current = {
@@ -129,7 +129,7 @@ def sync_items(
         )
     new_rows = [v for k, v in wanted.items() if k not in current]
     if new_rows:
-        connection.execute(_INSERT_ITEMS, new_rows)
+        insert_rows(connection, _ITEM_TABLE, new_rows)
     changed = [
         {"b_item": item_id, **{k: values[k] for k in _ITEM_KEYS}}
         for item_id, values in wanted.items()
@@ -226,9 +226,6 @@ def add_southbound(session: Session, row: SouthboundOrderRow) -> SouthboundOrder
 _SOUTHBOUND_TABLE = cast(Table, SouthboundOrderRow.__table__)
 
 
-_INSERT_SOUTHBOUND = _SOUTHBOUND_TABLE.insert()
-
-
 def insert_southbound(
     session: Session, values: Sequence[dict[str, Any]], *, attach: bool = True
 ) -> list[SouthboundOrderRow]:
@@ -237,7 +234,7 @@ def insert_southbound(
     UPDATEs; without, nothing is returned (the caller does not use them in this transaction)."""
     if not values:
         return []
-    session.connection().execute(_INSERT_SOUTHBOUND, list(values))
+    insert_rows(session.connection(), _SOUTHBOUND_TABLE, values)
     if not attach:
         return []
     rows = []

@@ -31,7 +31,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
 from openbss.core import clock, jsoncodec
 from openbss.core.db import get_database
@@ -44,6 +43,7 @@ from openbss.events.signing import SIGNATURE_HEADER, verify_signature
 from openbss.oss.client import OssError, ServiceOrderClient
 from openbss.oss.simulator_config import BASE_PATH
 from openbss.tmf.context import Context
+from openbss.tmf.http import run_write
 
 log = logging.getLogger("openbss.oss")
 Doc = dict[str, Any]
@@ -156,7 +156,7 @@ async def receive_event(event_name: str, request: Request) -> Response:
     if problems:
         raise ValidationFailed.from_problems(problems)
     assert isinstance(event, dict)
-    await run_in_threadpool(_store, event_name, event)
+    await run_write(_store, event_name, event)
     return Response(status_code=201)
 
 
