@@ -31,6 +31,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from openbss.core import clock, jsoncodec
 from openbss.core.db import get_database
@@ -43,7 +44,6 @@ from openbss.events.signing import SIGNATURE_HEADER, verify_signature
 from openbss.oss.client import OssError, ServiceOrderClient
 from openbss.oss.simulator_config import BASE_PATH
 from openbss.tmf.context import Context
-from openbss.tmf.http import run_write
 
 log = logging.getLogger("openbss.oss")
 Doc = dict[str, Any]
@@ -156,7 +156,11 @@ async def receive_event(event_name: str, request: Request) -> Response:
     if problems:
         raise ValidationFailed.from_problems(problems)
     assert isinstance(event, dict)
-    await run_write(_store, event_name, event)
+    # A worker thread, not :func:`openbss.tmf.http.run_write`: storing an event is a short write
+    # with nothing to do before it, so inline on SQLite the event loop would mostly wait for
+    # another process's turn to end. Measured with ``bench orders`` (10,000 orders, 2 server
+    # processes): 250-268 orders/s captured with the thread, 181-229 inline.
+    await run_in_threadpool(_store, event_name, event)
     return Response(status_code=201)
 
 
