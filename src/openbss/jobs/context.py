@@ -1,7 +1,8 @@
 """What a running task sees: its payload, its checkpoint, the database, and its lease.
 
 A claim (of a queued job or of a periodic schedule) is held under a lease that
-a :class:`LeaseKeeper` thread renews while the task runs. If renewal fails
+a :class:`LeaseKeeper` renews while the task runs (one thread of the process
+renews the leases of all its running tasks). If renewal fails
 (the lease expired and another worker took the work over) the context says so
 through :meth:`JobContext.should_stop`, and :meth:`JobContext.checkpoint`
 raises :class:`LeaseLost` so that the superseded run writes nothing more.
@@ -9,8 +10,11 @@ raises :class:`LeaseLost` so that the superseded run writes nothing more.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -97,7 +101,14 @@ class JobContext:
 
 
 class LeaseKeeper:
-    """Renews a claim's lease every ``every_seconds`` (real time) while a task runs."""
+    """Renews a claim's lease every ``every_seconds`` (real time) while a task runs.
+
+    The renewals of all running tasks of a process are made by one thread
+    (:class:`_LeaseRenewer`); a task that ends before its first renewal is due
+    (most of them) costs no thread of its own, which, started and joined for
+    every job, had cost a job more interpreter time than many a job's work.
+    After ``__exit__`` no renewal of this claim is made any more.
+    """
 
     def __init__(
         self, database: Database, claim: Claim, every_seconds: float, lost: threading.Event, label: str
@@ -107,29 +118,63 @@ class LeaseKeeper:
         self._every = max(every_seconds, 0.01)
         self._lost = lost
         self._label = label
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"lease:{label}", daemon=True)
+        self._lock = threading.Lock()  # held while renewing, so that __exit__ waits for a renewal under way
+        self._done = False
 
     def __enter__(self) -> LeaseKeeper:
-        self._thread.start()
+        _RENEWER.schedule(self, time.monotonic() + self._every)
         return self
 
     def __exit__(self, *_exc: object) -> None:
-        self._done.set()
-        self._thread.join()
+        with self._lock:
+            self._done = True
 
-    def _run(self) -> None:
-        while not self._done.wait(self._every):
+    def renew_once(self) -> bool:
+        """Renew the lease now; whether to renew it again at the next beat."""
+        with self._lock:
+            if self._done:
+                return False
             try:
                 with self._database.session() as session:
                     renewed = self._claim.renew(session)
             except Exception:  # a database hiccup: try again at the next beat
                 log.warning("could not renew the lease of %s", self._label, exc_info=True)
-                continue
+                return True
             if not renewed:
                 log.warning("lease of %s lost; another worker may have taken it over", self._label)
                 self._lost.set()
-                return
+                return False
+            return True
+
+
+class _LeaseRenewer:
+    """The one thread of a process that renews the leases of its running tasks, each when due."""
+
+    def __init__(self) -> None:
+        self._due: list[tuple[float, int, LeaseKeeper]] = []
+        self._order = itertools.count()
+        self._changed = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def schedule(self, keeper: LeaseKeeper, at: float) -> None:
+        with self._changed:
+            heapq.heappush(self._due, (at, next(self._order), keeper))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="openbss-lease-renewer", daemon=True)
+                self._thread.start()
+            self._changed.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                while not self._due or self._due[0][0] > time.monotonic():
+                    self._changed.wait(self._due[0][0] - time.monotonic() if self._due else None)
+                _at, _order, keeper = heapq.heappop(self._due)
+            if keeper.renew_once():
+                self.schedule(keeper, time.monotonic() + keeper._every)
+
+
+_RENEWER = _LeaseRenewer()
 
 
 def run_guarded(database: Database, write: Callable[[Session], bool]) -> bool:
