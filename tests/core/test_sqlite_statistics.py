@@ -138,3 +138,23 @@ def test_no_statistics_thread_when_asked_for_none(tmp_path: Path) -> None:
     finally:
         database.stop_background_checkpoints()
         database.dispose()
+
+
+def test_a_table_without_rowids_is_counted_and_analysed(tmp_path: Path) -> None:
+    database, path = _database(tmp_path)
+    with database.session(write=True) as session:
+        session.execute(text("CREATE TABLE entry (k TEXT, v TEXT, PRIMARY KEY (k, v)) WITHOUT ROWID"))
+        session.execute(text("CREATE INDEX ix_entry_v ON entry (v, k)"))
+        session.execute(
+            text("INSERT INTO entry VALUES (:k, :v)"), [{"k": f"k{n}", "v": f"v{n % 7}"} for n in range(MIN_ROWS)]
+        )
+    keeper, connection = _keeper(path)
+    try:
+        assert keeper.stale_tables(connection) == ["entry"]  # sb is empty: not due
+        assert keeper.refresh(connection) == ["entry"]
+        stats = connection.execute("SELECT idx FROM sqlite_stat1 WHERE tbl = 'entry' ORDER BY idx").fetchall()
+        assert [row[0] for row in stats] == ["entry", "ix_entry_v"]  # the primary key is the table itself
+        assert keeper.stale_tables(connection) == []
+    finally:
+        connection.close()
+        database.dispose()

@@ -19,7 +19,8 @@ processes, calls :meth:`StatisticsKeeper.refresh` every few seconds:
 * ``PRAGMA analysis_limit`` bounds each ``ANALYZE`` to a sample of every
   index (a few milliseconds for millions of rows), and it runs during the
   writer's turn, because it writes ``sqlite_stat1``;
-* the size of a table is read as its largest ``rowid``, one index seek.
+* the size of a table is read as its largest ``rowid``, one index seek (a
+  table without rowids is counted, at most once a minute).
 
 A connection reads the statistics when it opens and keeps them. After new
 ones were written, the keeper touches the file ``<database>.statistics``; a
@@ -58,6 +59,8 @@ MIN_ROWS = 64
 """A table is first analysed once it holds this many rows (below, any plan is fast)."""
 GROWTH = 2.0
 """A table is analysed again once it has grown this many times since it was last analysed."""
+COUNT_SECONDS = 60.0
+"""Seconds between two counts of a table without rowids (``search_entry``: millions of rows)."""
 ANALYSIS_LIMIT = 1000
 """Rows ``ANALYZE`` samples per index (``PRAGMA analysis_limit``)."""
 
@@ -120,6 +123,7 @@ class StatisticsKeeper:
         self.analysed: dict[str, int] = {}
         """Each table's size when this keeper last analysed it."""
         self.runs = 0
+        self._counted: dict[str, tuple[float, int]] = {}  # WITHOUT ROWID tables: (when, rows) of the last count
 
     def stale_tables(self, connection: sqlite3.Connection) -> list[str]:
         """The tables due for ``ANALYZE``, with the size each has now."""
@@ -135,8 +139,8 @@ class StatisticsKeeper:
         for (table,) in connection.execute(
             "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
         ).fetchall():
-            size = _table_size(connection, table)
-            if size is None or size < MIN_ROWS:
+            size = self._size(connection, table)
+            if size < MIN_ROWS:
                 continue
             before = self.analysed.get(table, stats.get(table))
             if before is None or size >= before * GROWTH:
@@ -155,7 +159,7 @@ class StatisticsKeeper:
             if connection.in_transaction:
                 connection.commit()
         for table in due:
-            self.analysed[table] = _table_size(connection, table) or MIN_ROWS
+            self.analysed[table] = max(self._size(connection, table), MIN_ROWS)
         self.runs += 1
         marker = statistics_marker(self.path)
         with open(marker, "a"):
@@ -165,13 +169,29 @@ class StatisticsKeeper:
         return due
 
 
+    def _size(self, connection: sqlite3.Connection, table: str) -> int:
+        """About how many rows ``table`` holds: its largest rowid, one index seek.
+
+        A table without rowids is counted instead, which reads it whole: at
+        most every :data:`COUNT_SECONDS` (in between the last count stands).
+        """
+        largest = _largest_rowid(connection, table)
+        if largest is not None:
+            return largest
+        counted = self._counted.get(table)
+        if counted is None or time.monotonic() - counted[0] >= COUNT_SECONDS:
+            rows = int(connection.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0])
+            counted = self._counted[table] = (time.monotonic(), rows)
+        return counted[1]
+
+
 def _leading_int(stat: str) -> int | None:
     head = stat.split(" ", 1)[0]
     return int(head) if head.isdigit() else None
 
 
-def _table_size(connection: sqlite3.Connection, table: str) -> int | None:
-    """About how many rows ``table`` holds: its largest rowid (None for a table without rowids)."""
+def _largest_rowid(connection: sqlite3.Connection, table: str) -> int | None:
+    """``max(rowid)`` of ``table`` (0 when empty), or None for a table without rowids."""
     try:
         row = connection.execute(f'SELECT max(rowid) FROM "{table}"').fetchone()
     except sqlite3.OperationalError:
