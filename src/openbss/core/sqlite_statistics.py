@@ -168,7 +168,6 @@ class StatisticsKeeper:
         log.info("planner statistics of %s refreshed: %s", self.path, ", ".join(due))
         return due
 
-
     def _size(self, connection: sqlite3.Connection, table: str) -> int:
         """About how many rows ``table`` holds: its largest rowid, one index seek.
 
