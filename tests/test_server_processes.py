@@ -144,3 +144,45 @@ def test_killing_the_parent_stops_every_process(servers: tuple[subprocess.Popen[
     while any(_alive(pid) for pid in seen) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(_alive(pid) for pid in seen)  # no server left listening with nobody to stop it
+
+
+def test_a_job_process_runs_the_jobs_beside_the_servers(tmp_path: Path) -> None:
+    from sqlalchemy import create_engine, text
+
+    from openbss.core.db import Database
+    from openbss.core.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'jobs.db'}"
+    database = Database(url)
+    upgrade(database)
+    database.dispose()
+    (tmp_path / "pid_app.py").write_text(APP)
+    port = free_port()
+    code = (
+        "from openbss.server_processes import ServerProcesses; "
+        f"ServerProcesses('pid_app:app', 2, '127.0.0.1', {port}, {{'log_level': 'warning'}}, job_process=True).run()"
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path]),
+        "OPENBSS_DATABASE_URL": url,
+    }
+    parent = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    engine = create_engine(url)
+    try:
+        _wait_for(port)
+        assert len(_pids(port, 20)) == 2  # two server processes; the job process does not listen
+        deadline = time.monotonic() + 60
+        ran = 0
+        while time.monotonic() < deadline and not ran:  # the worker made its schedules and ran the due ones
+            with engine.connect() as connection:
+                ran = connection.execute(
+                    text("SELECT count(*) FROM periodic_schedule WHERE last_run_at IS NOT NULL")
+                ).scalar_one()
+            time.sleep(0.2)
+        assert ran > 0
+    finally:
+        engine.dispose()
+        parent.terminate()
+        output = parent.communicate(timeout=30)[0]
+    assert parent.returncode == 0, output.decode()

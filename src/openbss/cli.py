@@ -42,6 +42,12 @@ def _open(url: str | None, *, migrate: bool = False):  # type: ignore[no-untyped
     return database
 
 
+def _worker_shape(embedded: bool, workers: int) -> str:
+    if not embedded:
+        return "separate"
+    return "embedded" if workers == 1 else "a job process beside the server processes"
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
@@ -64,7 +70,7 @@ def serve(
     embedded = worker and settings.embedded_worker == "on"
     console.print(
         f"openbss serving on http://{host}:{port}  (database: {db.engine.url.render_as_string()}, "
-        f"auth: {settings.auth}, worker: {'embedded' if embedded else 'separate'}, processes: {workers})"
+        f"auth: {settings.auth}, worker: {_worker_shape(embedded, workers)}, processes: {workers})"
     )
     options: dict[str, Any] = {
         "host": host,
@@ -81,14 +87,18 @@ def serve(
     # each process builds its own application from the environment (see app_from_environment)
     db.dispose()
     os.environ["OPENBSS_DATABASE_URL"] = settings.database_url
-    os.environ["OPENBSS_EMBEDDED_WORKER"] = "on" if embedded else "off"
     if not reuse_port_supported():  # each process with a socket of its own needs SO_REUSEPORT
+        os.environ["OPENBSS_EMBEDDED_WORKER"] = "on" if embedded else "off"
         uvicorn.run("openbss.app:app_from_environment", factory=True, workers=workers, **options)
         return
     if port == 0:
         raise typer.BadParameter("several processes need a fixed port", param_hint="--port")
     del options["host"], options["port"]
-    ServerProcesses("openbss.app:app_from_environment", workers, host, port, options, factory=True).run()
+    # the jobs run in a process of their own beside the server processes, not in a thread of each
+    os.environ["OPENBSS_EMBEDDED_WORKER"] = "off"
+    ServerProcesses(
+        "openbss.app:app_from_environment", workers, host, port, options, factory=True, job_process=embedded
+    ).run()
 
 
 @app.command()

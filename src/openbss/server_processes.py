@@ -85,9 +85,27 @@ def _serve_one(app: str, factory: bool, sock: socket.socket, options: dict[str, 
     uvicorn.Server(config).run(sockets=[sock])
 
 
+def _run_jobs(parent: int) -> None:
+    """The job process beside the server processes: ``openbss worker`` on the environment's database."""
+    from openbss.core.db import Database
+    from openbss.core.settings import get_settings
+    from openbss.jobs.runner import run_worker_forever
+
+    _die_with(parent)
+    settings = get_settings()
+    run_worker_forever(Database(settings.database_url), settings)
+
+
 @dataclass
 class ServerProcesses:
-    """``count`` processes serving the ASGI application ``app`` (an import string) on ``host:port``."""
+    """``count`` processes serving the ASGI application ``app`` (an import string) on ``host:port``.
+
+    With ``job_process``, one more process runs the job worker (see
+    :func:`openbss.jobs.runner.run_worker_forever`), so that the server
+    processes run no job threads: a job thread shares its process's
+    interpreter lock with the event loop, and while it holds the SQLite
+    writer's turn it waits for that lock between statements.
+    """
 
     app: str
     count: int
@@ -95,17 +113,21 @@ class ServerProcesses:
     port: int
     options: dict[str, Any] = field(default_factory=dict)  # more uvicorn.Config arguments
     factory: bool = False
+    job_process: bool = False
     _processes: list[BaseProcess] = field(default_factory=list, init=False)
     _sockets: list[socket.socket] = field(default_factory=list, init=False)
     _stopping: bool = field(default=False, init=False)
 
     def _start(self, index: int) -> BaseProcess:
         context = multiprocessing.get_context("spawn")
-        process = context.Process(
-            target=_serve_one,
-            args=(self.app, self.factory, self._sockets[index], self.options, os.getpid()),
-            name=f"openbss-server-{index}",
-        )
+        if index == len(self._sockets):  # the one after the server processes: the jobs
+            process = context.Process(target=_run_jobs, args=(os.getpid(),), name="openbss-jobs")
+        else:
+            process = context.Process(
+                target=_serve_one,
+                args=(self.app, self.factory, self._sockets[index], self.options, os.getpid()),
+                name=f"openbss-server-{index}",
+            )
         process.start()
         return process
 
@@ -124,13 +146,15 @@ class ServerProcesses:
             self._sockets.append(sock)
         previous = {sig: signal.signal(sig, self._stop) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
-            self._processes = [self._start(index) for index in range(self.count)]
+            self._processes = [self._start(index) for index in range(self.count + int(self.job_process))]
             while not self._stopping:
                 time.sleep(0.2)
                 for index, process in enumerate(self._processes):
                     if process.is_alive() or self._stopping:
                         continue
-                    log.warning("server process %s exited with %s; starting it again", process.pid, process.exitcode)
+                    log.warning(
+                        "%s (%s) exited with %s; starting it again", process.name, process.pid, process.exitcode
+                    )
                     time.sleep(RESTART_PAUSE)
                     self._processes[index] = self._start(index)  # on the same socket: no connection lost
         finally:
