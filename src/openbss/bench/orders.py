@@ -343,8 +343,9 @@ def run_orders_benchmark(
     """Serve, load, wait, sweep, print; returns the exit code (0 even when a target is missed).
 
     ``job_workers``: 0 runs the jobs (sending service orders, applying the OSS's events, sweeps)
-    in the server process, as ``openbss serve`` does by default; more start that many
-    ``openbss worker`` processes and serve with ``--no-worker``. Their CPU counts as the server's.
+    as ``openbss serve`` does by default (a thread of the server with one process, a job process
+    beside the server processes with several); more start that many ``openbss worker``
+    processes and serve with ``--no-worker``. Their CPU counts as the server's.
     """
     if _states(database):
         console.print("[red]the database already holds product orders: give the benchmark an empty database[/red]")
@@ -463,7 +464,7 @@ def _print(
     title = (
         f"openbss bench orders: {orders:,} orders, {dialect}, concurrency {concurrency}, "
         f"{workers} server process(es), "
-        + (f"{job_workers} job worker process(es)" if job_workers else "jobs in the server")
+        + (f"{job_workers} job worker process(es)" if job_workers else "jobs run by openbss serve")
         + f", OSS step {oss_delay:g} s"
     )
     table = Table(title=title)
