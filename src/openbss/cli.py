@@ -53,10 +53,16 @@ def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
     database: DatabaseOption = None,
-    worker: Annotated[bool, typer.Option(help="run the job worker in this process (embedded default)")] = True,
+    worker: Annotated[
+        bool,
+        typer.Option(help="run the job worker: a thread of the server, or with --workers N a process beside them"),
+    ] = True,
     migrate: Annotated[bool, typer.Option(help="bring the schema up to date before serving")] = True,
     workers: Annotated[
-        int, typer.Option(min=1, help="server processes sharing the port (one per core is a good start)")
+        int,
+        typer.Option(
+            min=1, help="server processes sharing the port (one per core is a good start), plus one job process"
+        ),
     ] = 1,
 ) -> None:
     """Run the API server (TMF APIs, /hub, /processes, /health, /docs)."""
