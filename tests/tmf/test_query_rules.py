@@ -23,6 +23,7 @@ from openbss.core.db import make_engine
 from openbss.core.errors import ValidationFailed
 from openbss.tmf.models import SearchEntry
 from openbss.tmf.query import (
+    MAX_REGEX_LENGTH,
     ColumnMap,
     Condition,
     SortKey,
@@ -220,7 +221,7 @@ def portable_patterns(draw: st.DrawFn, depth: int = 0) -> str:
 
 
 @relaxed
-@given(portable_patterns())
+@given(portable_patterns().filter(lambda p: len(p) <= MAX_REGEX_LENGTH))  # longer ones: the length rule
 def test_the_documented_regex_grammar_is_accepted(pattern: str) -> None:
     assert regex_problem(pattern) is None
 
