@@ -28,14 +28,19 @@ async def app(scope, receive, send):
 """
 
 
-def _start(tmp_path: Path, port: int, count: int = 2) -> subprocess.Popen[bytes]:
+def _start(
+    tmp_path: Path, port: int, count: int = 2, *, job_process: bool = False, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     (tmp_path / "pid_app.py").write_text(APP)
     code = (
         "from openbss.server_processes import ServerProcesses; "
-        f"ServerProcesses('pid_app:app', {count}, '127.0.0.1', {port}, {{'log_level': 'warning'}}).run()"
+        f"ServerProcesses('pid_app:app', {count}, '127.0.0.1', {port}, {{'log_level': 'warning'}}, "
+        f"job_process={job_process}).run()"
     )
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
-    return subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    environment = {**os.environ, **(env or {}), "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
+    return subprocess.Popen(
+        [sys.executable, "-c", code], env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
 
 
 def _pids(port: int, connections: int) -> set[int]:
@@ -156,18 +161,8 @@ def test_a_job_process_runs_the_jobs_beside_the_servers(tmp_path: Path) -> None:
     database = Database(url)
     upgrade(database)
     database.dispose()
-    (tmp_path / "pid_app.py").write_text(APP)
     port = free_port()
-    code = (
-        "from openbss.server_processes import ServerProcesses; "
-        f"ServerProcesses('pid_app:app', 2, '127.0.0.1', {port}, {{'log_level': 'warning'}}, job_process=True).run()"
-    )
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path]),
-        "OPENBSS_DATABASE_URL": url,
-    }
-    parent = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    parent = _start(tmp_path, port, job_process=True, env={"OPENBSS_DATABASE_URL": url})
     engine = create_engine(url)
     try:
         _wait_for(port)

@@ -38,6 +38,7 @@ import sqlite3
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
@@ -72,13 +73,6 @@ def statistics_marker(path: str) -> str:
     return f"{path}.statistics"
 
 
-def _marker_time(marker: str) -> int | None:
-    try:
-        return os.stat(marker).st_mtime_ns
-    except FileNotFoundError:
-        return None
-
-
 MARKER_LOOK_SECONDS = 0.5
 """Seconds a process goes on with the marker's time it read last (a ``stat`` per checkout was 2% of a server's time)."""
 
@@ -94,7 +88,10 @@ class _Marker:
     def time(self, *, fresh: bool = False) -> int | None:
         now = time.monotonic()
         if fresh or now >= self._next_look:
-            self._time = _marker_time(self.path)
+            try:
+                self._time = os.stat(self.path).st_mtime_ns
+            except FileNotFoundError:
+                self._time = None
             self._next_look = now + MARKER_LOOK_SECONDS
         return self._time
 
@@ -126,6 +123,10 @@ class StatisticsKeeper:
         self._counted: dict[str, tuple[float, int]] = {}  # WITHOUT ROWID tables: (when, rows) of the last count
 
     def stale_tables(self, connection: sqlite3.Connection) -> list[str]:
+        """The tables due for ``ANALYZE``."""
+        return list(self._due(connection))
+
+    def _due(self, connection: sqlite3.Connection) -> dict[str, int]:
         """The tables due for ``ANALYZE``, with the size each has now."""
         stats: dict[str, int] = {}
         try:
@@ -135,7 +136,7 @@ class StatisticsKeeper:
                     stats[table] = max(rows, stats.get(table, 0))
         except sqlite3.OperationalError:
             pass  # no sqlite_stat1 yet: nothing was ever analysed
-        due: list[str] = []
+        due: dict[str, int] = {}
         for (table,) in connection.execute(
             "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
         ).fetchall():
@@ -144,12 +145,12 @@ class StatisticsKeeper:
                 continue
             before = self.analysed.get(table, stats.get(table))
             if before is None or size >= before * GROWTH:
-                due.append(table)
+                due[table] = size
         return due
 
     def refresh(self, connection: sqlite3.Connection) -> list[str]:
         """Analyse the tables that are due; the ones analysed. Tells the pools when there were any."""
-        due = self.stale_tables(connection)
+        due = self._due(connection)
         if not due:
             return []
         connection.execute(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
@@ -158,15 +159,11 @@ class StatisticsKeeper:
                 connection.execute(f'ANALYZE "{table}"')
             if connection.in_transaction:
                 connection.commit()
-        for table in due:
-            self.analysed[table] = max(self._size(connection, table), MIN_ROWS)
+        self.analysed.update(due)
         self.runs += 1
-        marker = statistics_marker(self.path)
-        with open(marker, "a"):
-            pass
-        os.utime(marker)
+        Path(statistics_marker(self.path)).touch()
         log.info("planner statistics of %s refreshed: %s", self.path, ", ".join(due))
-        return due
+        return list(due)
 
     def _size(self, connection: sqlite3.Connection, table: str) -> int:
         """About how many rows ``table`` holds: its largest rowid, one index seek.

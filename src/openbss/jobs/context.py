@@ -115,14 +115,14 @@ class LeaseKeeper:
     ) -> None:
         self._database = database
         self._claim = claim
-        self._every = max(every_seconds, 0.01)
+        self.every = max(every_seconds, 0.01)
         self._lost = lost
         self._label = label
         self._lock = threading.Lock()  # held while renewing, so that __exit__ waits for a renewal under way
         self._done = False
 
     def __enter__(self) -> LeaseKeeper:
-        _RENEWER.schedule(self, time.monotonic() + self._every)
+        _RENEWER.schedule(self, time.monotonic() + self.every)
         return self
 
     def __exit__(self, *_exc: object) -> None:
@@ -171,7 +171,7 @@ class _LeaseRenewer:
                     self._changed.wait(self._due[0][0] - time.monotonic() if self._due else None)
                 _at, _order, keeper = heapq.heappop(self._due)
             if keeper.renew_once():
-                self.schedule(keeper, time.monotonic() + keeper._every)
+                self.schedule(keeper, time.monotonic() + keeper.every)
 
 
 _RENEWER = _LeaseRenewer()
