@@ -67,7 +67,8 @@ class ProcessRun(Base):
     __tablename__ = "process_run"
 
     seq: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
-    process_id: Mapped[str] = mapped_column(String(30), index=True)
+    # no index on process_id: GET /processes counts every process in one pass (migration 0014)
+    process_id: Mapped[str] = mapped_column(String(30))
     operation: Mapped[str] = mapped_column(String(120))
     at: Mapped[datetime] = mapped_column(UtcDateTime)
     duration_us: Mapped[int] = mapped_column(Integer)

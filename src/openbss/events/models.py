@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from openbss.core.coltypes import BigIntPK, UtcDateTime
@@ -26,7 +26,17 @@ class OutboxEvent(Base):
     resource_id: Mapped[str] = mapped_column(String(64))
     occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    fanned_out: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    fanned_out: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    # only the events still to fan out are indexed: a new event goes to the end of the index (migration 0014)
+    __table_args__ = (
+        Index(
+            "ix_outbox_event_unfanned",
+            "seq",
+            sqlite_where=text("fanned_out = 0"),
+            postgresql_where=text("fanned_out = false"),
+        ),
+    )
 
 
 class EventDelivery(Base):
