@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +14,7 @@ from sqlalchemy import text
 
 from openbss.core.db import Database
 from openbss.core.sqlite_statistics import MIN_ROWS, StatisticsKeeper, statistics_marker
+from polling import eventually
 
 # the shape that went wrong: without statistics SQLite looked an order's service orders up
 # through the index on (current, status) and read every open one
@@ -65,15 +65,6 @@ def _plan(database: Database) -> str:
     return " ".join(str(row[-1]) for row in rows)
 
 
-def _eventually(check: Callable[[], bool], seconds: float = 10.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while not check():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
-
-
 def test_a_table_is_analysed_once_it_has_rows_and_again_as_it_doubles(files: Files) -> None:
     keeper, connection = files.keeper, files.connection
     _add_orders(files.database, 0, MIN_ROWS - 1)
@@ -101,7 +92,7 @@ def test_statistics_written_by_another_process_reach_the_pooled_connections(file
     assert os.path.exists(marker)
     # the same pooled connection would keep its old plan; it is replaced at a checkout after the
     # process looked at the marker again (at most MARKER_LOOK_SECONDS later)
-    assert _eventually(lambda: "ix_sb_order_id" in _plan(files.database))
+    assert eventually(lambda: "ix_sb_order_id" in _plan(files.database))
 
 
 def test_a_keeper_started_on_an_analysed_database_does_not_analyse_again(files: Files) -> None:
@@ -117,11 +108,9 @@ def test_the_checkpoint_thread_keeps_the_statistics(files: Files) -> None:
     assert checkpointer is not None and checkpointer.statistics is not None
     try:
         _add_orders(database, 0, 3000)
-        deadline = time.monotonic() + 30
-        while checkpointer.statistics.runs == 0 and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert checkpointer.statistics.runs >= 1
-        assert _eventually(lambda: "ix_sb_order_id" in _plan(database))
+        statistics = checkpointer.statistics
+        assert eventually(lambda: statistics.runs >= 1, seconds=30)
+        assert eventually(lambda: "ix_sb_order_id" in _plan(database))
     finally:
         database.stop_background_checkpoints()
 

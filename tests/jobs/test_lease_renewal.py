@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from openbss.core.db import Database
 from openbss.jobs.context import LeaseKeeper
 from openbss.jobs.models import Job
 from openbss.jobs.queue import JobClaim, claim_next_job, enqueue
+from polling import eventually
 
 LEASE = timedelta(seconds=30)
 
@@ -35,15 +35,6 @@ def _lease_until(db: Database, job_id: int) -> datetime:
         return job.lease_until
 
 
-def _eventually(check: Callable[[], bool], seconds: float = 10.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.02)
-    return check()
-
-
 def _renewer_threads() -> list[str]:
     return [t.name for t in threading.enumerate() if t.name.startswith(("openbss-lease", "lease:"))]
 
@@ -54,9 +45,9 @@ def test_running_tasks_keep_their_leases_and_an_ended_one_is_no_longer_renewed(d
     first = {c.job_id: _lease_until(db, c.job_id) for c in (running, ended)}
     with LeaseKeeper(db, running, 0.05, lost[0], "running"):
         with LeaseKeeper(db, ended, 0.05, lost[1], "ended"):
-            assert _eventually(lambda: _lease_until(db, ended.job_id) > first[ended.job_id])
+            assert eventually(lambda: _lease_until(db, ended.job_id) > first[ended.job_id])
         renewed_until = _lease_until(db, ended.job_id)
-        assert _eventually(lambda: _lease_until(db, running.job_id) > first[running.job_id])
+        assert eventually(lambda: _lease_until(db, running.job_id) > first[running.job_id])
         time.sleep(0.3)  # six beats: the running task's lease moves on, the ended one's stays
         assert _lease_until(db, running.job_id) > first[running.job_id]
         assert _lease_until(db, ended.job_id) == renewed_until
