@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from openbss.core.counters import increment_statement
 from openbss.core.db import Database
-from openbss.core.driver_sql import first_row, insert_rows, statement_row
+from openbss.core.driver_sql import first_row, insert_rows, statement_record, statement_row
 from openbss.customers.models import CustomerNumberSequence
 from openbss.events.models import EventDelivery, OutboxEvent
 from openbss.tmf.models import SearchEntry
@@ -134,3 +134,27 @@ def test_first_row_answers_none_when_nothing_matches(db: Database) -> None:
         insert_rows(session.connection(), OUTBOX, [_event("probe-1")])
         assert first_row(session.connection(), sql, ("probe-1",)) == (1,)
         assert first_row(session.connection(), sql, ("probe-2",)) is None
+
+
+_EVENT_BY_ID = select(OutboxEvent.event_id, OutboxEvent.occurred_at, OutboxEvent.payload, OutboxEvent.fanned_out).where(
+    OutboxEvent.event_id == bindparam("event_id")
+)
+
+
+def test_a_record_comes_back_as_core_returns_it(db: Database) -> None:
+    with db.session(write=True) as session:
+        insert_rows(session.connection(), OUTBOX, [_event("record-1")])
+        record = statement_record(session.connection(), _EVENT_BY_ID, {"event_id": "record-1"})
+        through_core = session.connection().execute(_EVENT_BY_ID, {"event_id": "record-1"}).one()
+        missing = statement_record(session.connection(), _EVENT_BY_ID, {"event_id": "record-2"})
+    assert record == tuple(through_core)
+    assert record is not None
+    assert record[1] == datetime(2026, 11, 21, 23, 59, 58, 123456, tzinfo=UTC)
+    assert record[2]["amount"] == Decimal("12.30")  # the document decoded, amounts exact
+    assert missing is None
+
+
+def test_a_record_is_read_only(db: Database) -> None:
+    upsert = increment_statement(CustomerNumberSequence, db.engine.dialect.name, start=1)
+    with db.session(write=True) as session, pytest.raises(ValueError, match="read-only"):
+        statement_record(session.connection(), upsert, {"name": "driver-test"})

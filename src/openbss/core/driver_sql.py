@@ -32,7 +32,7 @@ from sqlalchemy.exc import DBAPIError
 
 from openbss.core.write_turn import claim_write_turn
 
-__all__ = ["first_row", "insert_rows", "statement_row"]
+__all__ = ["first_row", "insert_rows", "statement_record", "statement_row"]
 
 Processor = Callable[[Any], Any]
 
@@ -47,6 +47,7 @@ class _Compiled:
     positional: bool
     writes: bool
     defaults: Mapping[str, Any] = field(default_factory=dict)  # values the statement holds itself (literals)
+    results: tuple[Processor | None, ...] = ()  # result processors of a SELECT's columns, in column order
 
     def parameters(self, values: Mapping[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
         """The driver's parameters; ``KeyError`` if ``values`` lacks one the statement does not hold."""
@@ -71,8 +72,17 @@ def _compile(dialect: Dialect, statement: Any, column_keys: list[str] | None = N
         for parameter, name in compiled.bind_names.items()
         if parameter.value is not None or parameter.callable is not None
     }
+    results = tuple(
+        column.type._cached_result_processor(dialect, None) for column in getattr(compiled, "_result_columns", ())
+    )
     return _Compiled(
-        compiled.string, names, tuple(processors), bool(compiled.positional), bool(statement.is_dml), defaults
+        compiled.string,
+        names,
+        tuple(processors),
+        bool(compiled.positional),
+        bool(statement.is_dml),
+        defaults,
+        results,
     )
 
 
@@ -142,6 +152,15 @@ def first_row(connection: Connection, sql: str, parameters: Sequence[Any]) -> tu
     return _run(connection, sql, parameters)
 
 
+def _compiled_statement(connection: Connection, statement: Any) -> _Compiled:
+    key = (id(connection.dialect), id(statement))
+    cached = _statements.get(key)
+    if cached is None or cached[0] is not statement:
+        with _compiling:
+            cached = _statements[key] = (statement, _compile(connection.dialect, statement))
+    return cached[1]
+
+
 def statement_row(connection: Connection, statement: Any, values: Mapping[str, Any]) -> tuple[Any, ...] | None:
     """Run a Core ``statement`` (a module-level constant; no IN-list parameters) on the driver.
 
@@ -150,12 +169,22 @@ def statement_row(connection: Connection, statement: Any, values: Mapping[str, A
     processing: for counters, ids and other plain values). A statement that
     writes claims the SQLite writer's turn first.
     """
-    key = (id(connection.dialect), id(statement))
-    cached = _statements.get(key)
-    if cached is None or cached[0] is not statement:
-        with _compiling:
-            cached = _statements[key] = (statement, _compile(connection.dialect, statement))
-    compiled = cached[1]
+    compiled = _compiled_statement(connection, statement)
     if compiled.writes:
         claim_write_turn(connection)
     return _run(connection, compiled.sql, compiled.parameters(values))
+
+
+def statement_record(connection: Connection, statement: Any, values: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    """:func:`statement_row` for a read-only ``SELECT`` whose columns need their types' result
+    processing (JSON documents, date-times): the first row, each value as Core would return it."""
+    compiled = _compiled_statement(connection, statement)
+    if compiled.writes:
+        raise ValueError("statement_record runs read-only statements")
+    row = _run(connection, compiled.sql, compiled.parameters(values))
+    if row is None:
+        return None
+    return tuple(
+        process(value) if process is not None and value is not None else value
+        for process, value in zip(compiled.results, row, strict=True)
+    )

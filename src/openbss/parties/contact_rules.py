@@ -116,7 +116,12 @@ def country_alpha2(value: object) -> str | None:
     """ISO 3166-1 alpha-2 code for an alpha-2/alpha-3 code or English country name."""
     if not isinstance(value, str):
         return None
-    text = value.strip()
+    return _alpha2(value.strip())
+
+
+@functools.lru_cache(maxsize=4096)
+def _alpha2(text: str) -> str | None:
+    """The looked-up code of one text (a lookup scans pycountry's indexes; the answers are kept)."""
     if not text or text.isdigit():
         return None
     try:

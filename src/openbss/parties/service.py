@@ -9,11 +9,12 @@ lifecycle transitions are enforced by the engine from the tables below.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, inspect, literal, select, union_all
 from sqlalchemy.orm.util import identity_key
 
+from openbss.core.driver_sql import statement_record
 from openbss.core.errors import ValidationFailed
 from openbss.core.problems import FieldProblem
 from openbss.parties.contact_rules import validate_individual, validate_organization
@@ -128,26 +129,42 @@ class OrganizationHooks(NoHooks):
         doc.update(normalised)
 
 
+class PartyRecord(NamedTuple):
+    """A party as :func:`find_party` reads it when the unit of work has not loaded it (read-only)."""
+
+    type_name: str
+    id: str
+    type: str
+    name: str | None
+    status: str | None
+    owner_party_id: str | None
+    version: int
+    doc: dict[str, Any]
+
+
 def find_party(ctx: Context, party_id: str) -> tuple[str, Any] | None:
     """The party (Individual or Organization) with this id, with its type name.
 
     The party comes back as the session's own object when this unit of work
     loaded it (it may carry changes not yet flushed); otherwise as a read-only
-    row (``id``, ``doc``, ``status``, ...) from one query over both tables,
-    remembered for the rest of the unit of work.
+    :class:`PartyRecord` (``id``, ``doc``, ``status``, ...) from one query over
+    both tables, run on the driver, and remembered for the rest of the unit of work.
     """
-    for type_name, model in PARTY_TYPES.items():
-        loaded = ctx.session.identity_map.get(identity_key(model, (party_id,)))
-        if loaded is not None and not inspect(loaded).was_deleted:
-            return type_name, loaded
+    identity_map = ctx.session.identity_map
+    if len(identity_map):  # nothing loaded yet (a create's first look) needs no key built
+        for type_name, model in PARTY_TYPES.items():
+            loaded = identity_map.get(identity_key(model, (party_id,)))
+            if loaded is not None and not inspect(loaded).was_deleted:
+                return type_name, loaded
     key = ("party", party_id)
     known = ctx.memo.get(key)
     if known is not None:
         return known  # type: ignore[no-any-return]
-    row = ctx.session.connection().execute(_PARTY_BY_ID, {"party_id": party_id}).first()
-    if row is None:
+    found = statement_record(ctx.session.connection(), _PARTY_BY_ID, {"party_id": party_id})
+    if found is None:
         return None
-    ctx.memo[key] = (str(row.type_name), row)
+    record = PartyRecord(*found)
+    ctx.memo[key] = (record.type_name, record)
     return ctx.memo[key]  # type: ignore[no-any-return]
 
 
