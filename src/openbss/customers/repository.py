@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Collection, Iterable
 from datetime import datetime
 from decimal import Decimal
@@ -12,6 +11,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, delete, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
+from openbss.core import jsoncodec
 from openbss.core.counters import increment_statement
 from openbss.core.driver_sql import first_row, insert_rows, statement_row
 from openbss.customers.models import (
@@ -152,7 +152,7 @@ def customers_sharing_keys(session: Session, customer_id: str, keys: Collection[
     dialect = connection.dialect.name
     probe = _ANY_OTHER_HOLDER.get(dialect)
     if probe is not None:
-        array: Any = ordered if dialect == "postgresql" else json.dumps(ordered)
+        array: Any = ordered if dialect == "postgresql" else jsoncodec.dumps_text(ordered)
         if first_row(connection, probe, (array, customer_id)) is None:
             return []
     params = {"keys": ordered, "customer_id": customer_id, "limit": limit}

@@ -95,9 +95,10 @@ def scalar_entry(value: Any) -> tuple[str, str] | None:
     if isinstance(value, float):  # never produced by our decoder; kept exact via repr
         return (number_text(Decimal(repr(value))), "n")
     text = str(value)
-    as_time = normalise_datetime(text) or normalise_date(text)
-    if as_time is not None:
-        return (as_time, "t")
+    if text[4:5] == "-" and text[:4].isdigit():  # only a text starting "YYYY-" can be a date or date-time
+        as_time = normalise_datetime(text) or normalise_date(text)
+        if as_time is not None:
+            return (as_time, "t")
     return (text[:MAX_VALUE_LENGTH], "s")
 
 
