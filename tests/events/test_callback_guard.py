@@ -3,6 +3,9 @@ registered as an IP address, and never sent to when a host name resolves there."
 
 from __future__ import annotations
 
+import socket
+from typing import Any
+
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
@@ -143,3 +146,75 @@ def test_a_pinned_delivery_reaches_the_listener_under_its_own_name(
     [received] = listener.to("/pinned")
     port = callback.split(":")[2].split("/")[0]
     assert received.headers["host"] == f"localhost:{port}"
+
+
+def _resolving_to(monkeypatch: pytest.MonkeyPatch, name: str, addresses: list[str]) -> None:
+    """Make ``name`` resolve to ``addresses``, in that order (every other name resolves as usual).
+
+    The loopback network is 127.0.0.0/8: the listener binds 127.0.0.1 only, so a
+    connection to 127.0.0.2 on its port is refused by the kernel, a real failed connect.
+    """
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host != name:
+            return real(host, port, *args, **kwargs)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port)) for address in addresses]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
+def test_a_name_whose_first_address_refuses_is_delivered_to_its_next_one(
+    client: TestClient,
+    agent: dict[str, str],
+    db: Database,
+    listener: Listener,
+    subscribe: Subscribe,
+    dispatch_settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _resolving_to(monkeypatch, "hooks.example.test", ["127.0.0.2", "127.0.0.1"])
+    callback = listener.url("/two").replace("127.0.0.1", "hooks.example.test")
+    subscribe(callback)
+    monkeypatch.setenv("OPENBSS_HUB_BLOCKED_NETWORKS", "169.254.0.0/16")
+    reset_settings()
+    target, _ = delivery_target(callback, parse_networks(get_settings().hub_blocked_networks))
+    assert target is not None and "127.0.0.2" in target.url and "127.0.0.1" in target.fallbacks[0]
+    created = client.post(f"{PARTY}/individual", json={"givenName": "Two", "familyName": "Homes"}, headers=agent)
+    assert created.status_code == 201
+
+    report = dispatch_once(db, get_settings())
+
+    assert report.delivered == 1
+    [received] = listener.to("/two")
+    assert received.headers["host"] == f"hooks.example.test:{callback.split(':')[2].split('/')[0]}"
+    with db.session() as session:
+        [delivery] = session.execute(select(EventDelivery)).scalars()
+    assert delivery.status == "delivered" and delivery.attempts == 1
+
+
+def test_a_name_whose_every_address_refuses_records_a_failed_attempt(
+    client: TestClient,
+    agent: dict[str, str],
+    db: Database,
+    listener: Listener,
+    subscribe: Subscribe,
+    dispatch_settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _resolving_to(monkeypatch, "hooks.example.test", ["127.0.0.2", "127.0.0.3"])
+    callback = listener.url("/none").replace("127.0.0.1", "hooks.example.test")
+    subscribe(callback)
+    monkeypatch.setenv("OPENBSS_HUB_BLOCKED_NETWORKS", "169.254.0.0/16")
+    reset_settings()
+    created = client.post(f"{PARTY}/individual", json={"givenName": "No", "familyName": "Body"}, headers=agent)
+    assert created.status_code == 201
+
+    report = dispatch_once(db, get_settings())
+
+    assert report.delivered == 0
+    assert listener.received == []
+    with db.session() as session:
+        [delivery] = session.execute(select(EventDelivery)).scalars()
+    assert delivery.status == "pending" and delivery.attempts == 1
+    assert delivery.last_error is not None and "ConnectError" in delivery.last_error
