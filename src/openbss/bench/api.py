@@ -38,12 +38,13 @@ from openbss.core.db import Database, is_postgres
 from openbss.core.security import create_token
 from openbss.core.settings import get_settings
 
-__all__ = ["Measurement", "run_api_benchmark"]
+__all__ = ["Measurement", "run_api_benchmark", "steal_warning"]
 
 CUSTOMERS = "/tmf-api/customerManagement/v4/customer"
 GET_SHARE_OF_CEILING = 0.15
 POST_RATE = 1000.0
 LIST_P99_SECONDS = 0.050
+STOLEN_WARNING = 0.10  # cores taken by the hypervisor during a scenario that make its figures suspect
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class Measurement:
     server_cpu: float  # cores busy: the server process
     database_cpu: float  # cores busy: its PostgreSQL backends (0 for SQLite, which runs inside the server)
     machine_cpu: float  # cores busy: everything, load generator included
+    stolen_cpu: float = 0.0  # cores the hypervisor gave to other guests meanwhile
     target: str = ""
     passed: bool | None = None
 
@@ -90,7 +92,7 @@ def _measure(
         result.first_error = result.first_error or (
             f"note: {position + 1:,} POSTs for {len(requests):,} spare parties; some parties got a second customer"
         )
-    return Measurement(name, result, meter.server_share, meter.database_share, meter.machine_share)
+    return Measurement(name, result, meter.server_share, meter.database_share, meter.machine_share, meter.stolen_share)
 
 
 def _post_bodies(parties: tuple[PartyRef, ...]) -> list[bytes]:
@@ -133,6 +135,18 @@ def _judge(measurements: list[Measurement]) -> list[Measurement]:
     return judged
 
 
+def steal_warning(measurements: list[Measurement]) -> str | None:
+    """What to say when the hypervisor took enough CPU during some scenarios to make them suspect."""
+    disturbed = [m for m in measurements if m.stolen_cpu >= STOLEN_WARNING]
+    if not disturbed:
+        return None
+    named = ", ".join(f"{m.name} ({m.stolen_cpu:.2f} cores)" for m in disturbed)
+    return (
+        f"warning: the hypervisor gave CPU this machine wanted to other guests during {named}; "
+        "those figures are lower than the machine can do: run again"
+    )
+
+
 def _table(measurements: list[Measurement], title: str) -> Table:
     table = Table(title=title)
     for column in (
@@ -145,6 +159,7 @@ def _table(measurements: list[Measurement], title: str) -> Table:
         "server CPU",
         "db CPU",
         "machine CPU",
+        "stolen",
         "CPU µs/req",
         "target",
         "result",
@@ -163,6 +178,7 @@ def _table(measurements: list[Measurement], title: str) -> Table:
             f"{m.server_cpu:.2f}",
             f"{m.database_cpu:.2f}" if m.database_cpu else "",
             f"{m.machine_cpu:.2f}",
+            f"{m.stolen_cpu:.2f}",
             f"{m.cpu_per_request * 1e6:,.0f}",
             m.target,
             verdict,
@@ -261,9 +277,13 @@ def run_api_benchmark(
     console.print(
         f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}. CPU columns: cores busy in the server process, its PostgreSQL "
-        "backends and the whole machine (load generator included); CPU µs/req: server + database CPU per "
+        "backends and the whole machine (load generator included); stolen: cores the hypervisor gave to other "
+        "guests while this machine wanted them; CPU µs/req: server + database CPU per "
         f"request. Other processes kept {background:.2f} cores busy just before the run."
     )
+    warning = steal_warning(judged)
+    if warning:
+        console.print(f"[yellow]{warning}[/yellow]")
     for m in judged:
         if m.result.first_error:
             console.print(f"[yellow]{m.name}: {m.result.first_error}[/yellow]")

@@ -494,7 +494,8 @@ def _print(
         cpu = meter.server_share + meter.database_share
         table.add_row(
             "CPU while capturing and validating (cores)",
-            f"server {meter.server_share:.2f} + db {meter.database_share:.2f}, machine {meter.machine_share:.2f}",
+            f"server {meter.server_share:.2f} + db {meter.database_share:.2f}, machine {meter.machine_share:.2f}"
+            f", stolen by the hypervisor {meter.stolen_share:.2f}",
             "",
             "",
         )

@@ -81,25 +81,40 @@ def database_backends_cpu(database: str) -> float:
     return total
 
 
-def _machine_cpu() -> tuple[float, float]:
-    """(busy, total) CPU seconds of the whole machine since boot (Linux /proc/stat)."""
+@dataclass(frozen=True)
+class MachineTimes:
+    """CPU seconds of the whole machine since boot (Linux ``/proc/stat``), all cores together."""
+
+    busy: float  # running something on this machine (user, system, interrupts)
+    total: float  # busy + idle + stolen
+    stolen: float  # wanted to run, but the hypervisor gave the core to another guest ("steal")
+
+
+def machine_times(cpu_line: str) -> MachineTimes:
+    """The times of the ``cpu`` line of ``/proc/stat`` (user nice system idle iowait irq softirq steal ...,
+    in clock ticks; guest time is already inside user time)."""
+    values = [int(v) for v in cpu_line.split()[1:]]
+    idle = values[3] + (values[4] if len(values) > 4 else 0)
+    stolen = values[7] if len(values) > 7 else 0
+    total = sum(values[:8])
+    return MachineTimes((total - idle - stolen) / _TICKS, total / _TICKS, stolen / _TICKS)
+
+
+def _machine_cpu() -> MachineTimes:
     try:
         with open("/proc/stat") as stat:
-            values = [int(v) for v in stat.readline().split()[1:]]
+            return machine_times(stat.readline())
     except OSError:
-        return 0.0, 0.0
-    idle = values[3] + (values[4] if len(values) > 4 else 0)
-    total = sum(values[:8])
-    return (total - idle) / _TICKS, total / _TICKS
+        return MachineTimes(0.0, 0.0, 0.0)
 
 
 def busy_cores(seconds: float = 1.0) -> float:
     """How many cores other processes keep busy right now (measured over ``seconds``)."""
-    busy, total = _machine_cpu()
+    before = _machine_cpu()
     time.sleep(seconds)
-    busy_after, total_after = _machine_cpu()
-    spent = total_after - total
-    return (busy_after - busy) / spent * (os.cpu_count() or 1) if spent else 0.0
+    after = _machine_cpu()
+    spent = after.total - before.total
+    return (after.busy - before.busy) / spent * (os.cpu_count() or 1) if spent else 0.0
 
 
 @dataclass
@@ -125,7 +140,10 @@ class Server:
 class CpuMeter:
     """CPU use of a server process, its PostgreSQL backends and the whole machine between start() and stop().
 
-    Shares are in cores busy: 1.0 is one core fully used.
+    Shares are in cores busy: 1.0 is one core fully used. ``stolen_share`` is
+    the CPU the machine's hypervisor gave to other guests while this one
+    wanted it (Linux "steal" time): on a shared virtual machine, a scenario
+    that lost much of it measured less than the machine can do.
     """
 
     def __init__(self, server: Server, postgres_database: str | None = None, *, also: Sequence[int] = ()) -> None:
@@ -133,8 +151,8 @@ class CpuMeter:
         self.postgres_database = postgres_database
         self.also = tuple(also)  # more processes counted with the server (separate job workers)
         self.started = self.server_cpu = self.database_cpu = 0.0
-        self.machine = (0.0, 0.0)
-        self.server_share = self.machine_share = self.database_share = 0.0
+        self.machine = MachineTimes(0.0, 0.0, 0.0)
+        self.server_share = self.machine_share = self.database_share = self.stolen_share = 0.0
 
     def _server_cpu(self) -> float:
         return self.server.cpu_seconds() + sum(tree_cpu(pid) for pid in self.also)
@@ -150,13 +168,14 @@ class CpuMeter:
 
     def stop(self) -> None:
         wall = time.perf_counter() - self.started
-        busy, total = _machine_cpu()
+        now = _machine_cpu()
         self.server_share = (self._server_cpu() - self.server_cpu) / wall if wall else 0.0
         self.database_share = (self._database_cpu() - self.database_cpu) / wall if wall else 0.0
-        spent = total - self.machine[1]
+        spent = now.total - self.machine.total
         # share of all cores, as a number of cores busy (2.0 = two cores fully used)
         cores = os.cpu_count() or 1
-        self.machine_share = (busy - self.machine[0]) / spent * cores if spent else 0.0
+        self.machine_share = (now.busy - self.machine.busy) / spent * cores if spent else 0.0
+        self.stolen_share = (now.stolen - self.machine.stolen) / spent * cores if spent else 0.0
 
 
 def _wait_ready(server: Server, path: str, timeout: float) -> None:
