@@ -272,7 +272,7 @@ def run_api_benchmark(
         f"openbss bench api: {data.customers:,} customers, {database.engine.dialect.name}, "
         f"concurrency {concurrency}, {duration:g} s per scenario, {workers} server process{'es' if workers > 1 else ''}"
     )
-    wide = console if console.width >= 170 else Console(width=170)
+    wide = console if console.width >= 180 else Console(width=180)
     wide.print(_table(judged, title))
     console.print(
         f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
