@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Case, ColumnElement, and_, case, cast, false, func, or_, select
+from sqlalchemy import Case, ColumnElement, Table, and_, case, cast, false, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ClauseList
 from sqlalchemy.types import Numeric
@@ -41,6 +41,9 @@ RESERVED = frozenset({"fields", "offset", "limit", "sort", "depth", "expand"})
 OPERATORS = frozenset({"eq", "gt", "gte", "lt", "lte", "regex", "ne"})
 _SYMBOLS = {">=": "gte", "<=": "lte", ">": "gt", "<": "lt"}
 MAX_REGEX_LENGTH = 200
+# conditions are built on the tables' own columns: ORM attributes cost several times more to
+# compare, and make the statement go through the ORM's compilation
+ENTRIES: Table = SearchEntry.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -265,7 +268,7 @@ def _class_end(pattern: str, start: int) -> int | str:
 class ColumnMap:
     """Attributes that live in typed columns of the resource table."""
 
-    columns: Mapping[str, Any]  # wire attribute -> column
+    columns: Mapping[str, Any]  # wire attribute -> column of the table (Core, not the ORM attribute)
 
 
 _SPACED_OFFSET = re.compile(r"^(.*T[\d:.]+) (\d{2}:?\d{2})$")
@@ -306,10 +309,12 @@ def _equals(column: Any, value_type: Any, value: str) -> ColumnElement[bool]:
     if bounds:
         candidates.add(bounds[0])
     number = _number_of(value)
+    # one candidate is a plain equality: an IN list would be expanded anew on every execution
+    matches = column == value if len(candidates) == 1 else column.in_(sorted(candidates))
     if number is not None and value_type is not None:
         numeric = and_(value_type == "n", _as_number(column, value_type) == number)
-        return or_(column.in_(sorted(candidates)), numeric)
-    return column.in_(sorted(candidates))  # type: ignore[no-any-return]
+        return or_(matches, numeric)
+    return matches  # type: ignore[no-any-return]
 
 
 _COMPARE = {"gt": "__gt__", "gte": "__ge__", "lt": "__lt__", "lte": "__le__"}
@@ -365,12 +370,10 @@ def where_clauses(
         if column is not None:
             clauses.append(_column_condition(column, cond))
             continue
-        sub = select(SearchEntry.resource_id).where(
-            SearchEntry.kind == kind,
-            SearchEntry.path == cond.path,
-            _value_condition(
-                SearchEntry.value, SearchEntry.value_type, "eq" if cond.op == "ne" else cond.op, cond.values
-            ),
+        sub = select(ENTRIES.c.resource_id).where(
+            ENTRIES.c.kind == kind,
+            ENTRIES.c.path == cond.path,
+            _value_condition(ENTRIES.c.value, ENTRIES.c.value_type, "eq" if cond.op == "ne" else cond.op, cond.values),
         )
         clauses.append(id_column.not_in(sub) if cond.op == "ne" else id_column.in_(sub))
     return clauses
@@ -425,10 +428,10 @@ def sort_expression(key: SortKey, *, kind: str, id_column: Any, column_map: Colu
     if column is not None:
         return column.desc().nulls_last() if key.descending else column.asc().nulls_last()
     pick = func.max if key.descending else func.min
-    where = (SearchEntry.kind == kind, SearchEntry.path == key.path, SearchEntry.resource_id == id_column)
-    as_number = _as_number(SearchEntry.value, SearchEntry.value_type)
+    where = (ENTRIES.c.kind == kind, ENTRIES.c.path == key.path, ENTRIES.c.resource_id == id_column)
+    as_number = _as_number(ENTRIES.c.value, ENTRIES.c.value_type)
     numeric = select(pick(as_number)).where(*where).scalar_subquery()
-    text = select(pick(SearchEntry.value)).where(*where).scalar_subquery()
+    text = select(pick(ENTRIES.c.value)).where(*where).scalar_subquery()
     if key.descending:
         return ClauseList(numeric.desc().nulls_last(), text.desc().nulls_last())
     return ClauseList(numeric.asc().nulls_last(), text.asc().nulls_last())

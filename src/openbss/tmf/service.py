@@ -101,16 +101,24 @@ def check_if_match(row: Any, if_match: str | None) -> None:
 # --- reading ----------------------------------------------------------------------------------------
 
 
+_COLUMN_MAPS: dict[str, ColumnMap] = {}
+
+
 def column_map(rt: ResourceType) -> ColumnMap:
-    model = rt.model
-    cols: dict[str, Any] = {"id": model.id, "@type": model.type}
+    """The wire attributes of ``rt`` that typed columns of its table hold, with those columns."""
+    known = _COLUMN_MAPS.get(rt.kind)
+    if known is not None:
+        return known
+    table = rt.model.__mapper__.columns  # the table's columns, by the model's attribute names
+    cols: dict[str, Any] = {"id": table["id"], "@type": table["type"]}
     if rt.name_field:
-        cols[rt.name_field] = model.name
+        cols[rt.name_field] = table["name"]
     if rt.state_field:
-        cols[rt.state_field] = model.status
-    for path, column in rt.filter_columns.items():
-        cols[path] = getattr(model, column)
-    return ColumnMap(cols)
+        cols[rt.state_field] = table["status"]
+    for path, attribute in rt.filter_columns.items():
+        cols[path] = table[attribute]
+    _COLUMN_MAPS[rt.kind] = ColumnMap(cols)
+    return _COLUMN_MAPS[rt.kind]
 
 
 def load(ctx: Context, rt: ResourceType, resource_id: str, *, for_update: bool = False) -> Any:
@@ -148,7 +156,7 @@ def read(ctx: Context, rt: ResourceType, resource_id: str) -> Any:
 
 def visibility_clause(ctx: Context, rt: ResourceType) -> Any:
     if ctx.principal.party_bound and not rt.public_read:
-        return rt.model.owner_party_id == ctx.principal.party_id
+        return rt.model.__table__.c.owner_party_id == ctx.principal.party_id
     return None
 
 
@@ -159,23 +167,26 @@ class Page:
 
 
 def list_rows(ctx: Context, rt: ResourceType, query: ListQuery) -> Page:
-    model = rt.model
-    clauses = where_clauses(query.conditions, kind=rt.kind, id_column=model.id, column_map=column_map(rt))
+    table = rt.model.__table__.c  # Core columns throughout: see openbss.tmf.query
+    columns = column_map(rt)
+    clauses = where_clauses(query.conditions, kind=rt.kind, id_column=table.id, column_map=columns)
     scope = visibility_clause(ctx, rt)
     if scope is not None:
         clauses.append(scope)
     condition = and_(*clauses) if clauses else None
-    count_stmt = select(func.count()).select_from(model)
-    stmt = select(*_read_columns(rt))
+    count_stmt = select(func.count()).select_from(rt.model.__table__)
+    stmt = select(table.id, table.doc, table.version, table.owner_party_id)
     if condition is not None:
         count_stmt = count_stmt.where(condition)
         stmt = stmt.where(condition)
-    order = [sort_expression(k, kind=rt.kind, id_column=model.id, column_map=column_map(rt)) for k in query.sort]
-    order += [model.created_at.asc(), model.id.asc()]
-    rows = list(ctx.session.execute(stmt.order_by(*order).offset(query.offset).limit(query.limit)).all())
+    order = [sort_expression(k, kind=rt.kind, id_column=table.id, column_map=columns) for k in query.sort]
+    order += [table.created_at.asc(), table.id.asc()]
+    # plain column reads run on the connection: the session's ORM execution path adds nothing to them
+    connection = ctx.session.connection()
+    rows = list(connection.execute(stmt.order_by(*order).offset(query.offset).limit(query.limit)).all())
     if query.offset == 0 and len(rows) < query.limit:
         return Page(rows, len(rows))  # a first page that is not full already tells the total
-    return Page(rows, int(ctx.session.execute(count_stmt).scalar_one()))
+    return Page(rows, int(connection.execute(count_stmt).scalar_one()))
 
 
 # --- writing ----------------------------------------------------------------------------------------
