@@ -85,8 +85,7 @@ def test_a_host_name_resolving_into_a_blocked_network_gets_no_request(
 
     assert report.delivered == 0
     assert listener.received == []
-    with db.session() as session:
-        [delivery] = session.execute(select(EventDelivery)).scalars()
+    delivery = _only_delivery(db)
     assert delivery.attempts == 1 and delivery.status == "pending"
     assert delivery.last_error is not None and "blocked network" in delivery.last_error
 
@@ -164,6 +163,25 @@ def _resolving_to(monkeypatch: pytest.MonkeyPatch, name: str, addresses: list[st
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
 
 
+def _subscribed_by_name(
+    monkeypatch: pytest.MonkeyPatch, listener: Listener, subscribe: Subscribe, path: str, addresses: list[str]
+) -> str:
+    """Subscribe the listener's ``path`` under a host name resolving to ``addresses``; deliveries
+    are pinned to checked addresses (a blocked network is set). Returns the callback."""
+    _resolving_to(monkeypatch, "hooks.example.test", addresses)
+    callback = listener.url(path).replace("127.0.0.1", "hooks.example.test")
+    subscribe(callback)
+    monkeypatch.setenv("OPENBSS_HUB_BLOCKED_NETWORKS", "169.254.0.0/16")
+    reset_settings()
+    return callback
+
+
+def _only_delivery(db: Database) -> EventDelivery:
+    with db.session() as session:
+        [delivery] = session.execute(select(EventDelivery)).scalars()
+    return delivery
+
+
 def test_a_name_whose_first_address_refuses_is_delivered_to_its_next_one(
     client: TestClient,
     agent: dict[str, str],
@@ -173,11 +191,7 @@ def test_a_name_whose_first_address_refuses_is_delivered_to_its_next_one(
     dispatch_settings: Settings,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    _resolving_to(monkeypatch, "hooks.example.test", ["127.0.0.2", "127.0.0.1"])
-    callback = listener.url("/two").replace("127.0.0.1", "hooks.example.test")
-    subscribe(callback)
-    monkeypatch.setenv("OPENBSS_HUB_BLOCKED_NETWORKS", "169.254.0.0/16")
-    reset_settings()
+    callback = _subscribed_by_name(monkeypatch, listener, subscribe, "/two", ["127.0.0.2", "127.0.0.1"])
     target, _ = delivery_target(callback, parse_networks(get_settings().hub_blocked_networks))
     assert target is not None and "127.0.0.2" in target.url and "127.0.0.1" in target.fallbacks[0]
     created = client.post(f"{PARTY}/individual", json={"givenName": "Two", "familyName": "Homes"}, headers=agent)
@@ -188,8 +202,7 @@ def test_a_name_whose_first_address_refuses_is_delivered_to_its_next_one(
     assert report.delivered == 1
     [received] = listener.to("/two")
     assert received.headers["host"] == f"hooks.example.test:{callback.split(':')[2].split('/')[0]}"
-    with db.session() as session:
-        [delivery] = session.execute(select(EventDelivery)).scalars()
+    delivery = _only_delivery(db)
     assert delivery.status == "delivered" and delivery.attempts == 1
 
 
@@ -202,11 +215,7 @@ def test_a_name_whose_every_address_refuses_records_a_failed_attempt(
     dispatch_settings: Settings,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    _resolving_to(monkeypatch, "hooks.example.test", ["127.0.0.2", "127.0.0.3"])
-    callback = listener.url("/none").replace("127.0.0.1", "hooks.example.test")
-    subscribe(callback)
-    monkeypatch.setenv("OPENBSS_HUB_BLOCKED_NETWORKS", "169.254.0.0/16")
-    reset_settings()
+    _subscribed_by_name(monkeypatch, listener, subscribe, "/none", ["127.0.0.2", "127.0.0.3"])
     created = client.post(f"{PARTY}/individual", json={"givenName": "No", "familyName": "Body"}, headers=agent)
     assert created.status_code == 201
 
@@ -214,7 +223,6 @@ def test_a_name_whose_every_address_refuses_records_a_failed_attempt(
 
     assert report.delivered == 0
     assert listener.received == []
-    with db.session() as session:
-        [delivery] = session.execute(select(EventDelivery)).scalars()
+    delivery = _only_delivery(db)
     assert delivery.status == "pending" and delivery.attempts == 1
     assert delivery.last_error is not None and "ConnectError" in delivery.last_error

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from polling import eventually
+
 WEBHOOK_SECRET = "test-webhook-secret-0123456789"
 PARTY = "/tmf-api/party/v4"
 
@@ -105,12 +107,7 @@ class Listener:
         return [r for r in self.received if r.path == path]
 
     def wait_until(self, condition: Callable[[], bool], timeout: float = 60.0) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if condition():
-                return True
-            time.sleep(0.02)
-        return condition()
+        return eventually(condition, timeout)
 
     def close(self) -> None:
         self._release.set()

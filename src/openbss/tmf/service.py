@@ -132,8 +132,9 @@ def load(ctx: Context, rt: ResourceType, resource_id: str, *, for_update: bool =
 
 
 def _read_columns(rt: ResourceType) -> tuple[Any, ...]:
-    model = rt.model
-    return (model.id, model.doc, model.version, model.owner_party_id)
+    """What a response needs of a row, as the table's Core columns."""
+    table = rt.model.__table__.c
+    return (table.id, table.doc, table.version, table.owner_party_id)
 
 
 _READ_BY_ID: dict[str, Any] = {}
@@ -175,7 +176,7 @@ def list_rows(ctx: Context, rt: ResourceType, query: ListQuery) -> Page:
         clauses.append(scope)
     condition = and_(*clauses) if clauses else None
     count_stmt = select(func.count()).select_from(rt.model.__table__)
-    stmt = select(table.id, table.doc, table.version, table.owner_party_id)
+    stmt = select(*_read_columns(rt))
     if condition is not None:
         count_stmt = count_stmt.where(condition)
         stmt = stmt.where(condition)
