@@ -401,15 +401,31 @@ def _insert_row(session: Session, rt: ResourceType, row: Any, values: dict[str, 
     session.add(row)
 
 
-def create(ctx: Context, rt: ResourceType, body: Any) -> Any:
+@dataclass
+class PreparedCreate:
+    """A create worked out up to its first write (see :func:`prepare_create`)."""
+
+    doc: Doc
+    stored: Doc
+    values: dict[str, Any]
+    early: dict[str, set[Entry]]
+    row: Any
+
+
+def prepare_create(ctx: Context, rt: ResourceType, body: Any) -> PreparedCreate:
+    """The part of a create that writes nothing: authorisation, validation, ``before_create``,
+    the stored document, its columns and search entries.
+
+    On SQLite the writer lock is held from a unit's first write to its commit
+    (:mod:`openbss.core.write_turn`), so everything that needs no write is
+    worked out here, before :func:`finish_create` writes.
+    """
     require_role(ctx, rt.create_roles, f"create a {rt.type_name}")
     doc = validate_document(rt.create_schema, body)
     _check_extensions(rt, doc, body)
     _check_type(rt, doc)
     _check_initial_state(rt, doc)
     rt.hooks.before_create(ctx, doc)
-    # Everything that needs no write is worked out before the first one (before_insert may write):
-    # on SQLite the writer lock is held from there to the commit (openbss.core.write_turn).
     resource_id = new_id()
     stored = {"id": resource_id, **{k: v for k, v in doc.items() if k not in ("id", "href")}}
     values = {
@@ -421,8 +437,13 @@ def create(ctx: Context, rt: ResourceType, body: Any) -> Any:
         **_columns(rt, stored),
     }
     _check_creator_owns(ctx, rt, values)
-    early = _entries_by_attribute(rt, stored)
-    row = rt.model(**values)
+    return PreparedCreate(doc, stored, values, _entries_by_attribute(rt, stored), rt.model(**values))
+
+
+def finish_create(ctx: Context, rt: ResourceType, prepared: PreparedCreate) -> Any:
+    """Write a prepared create: ``before_insert`` (which may write), the row, its search
+    entries, the domain's ``after_write``/``after_create`` hooks, the process run and the event."""
+    doc, stored, values, row = prepared.doc, prepared.stored, prepared.values, prepared.row
     changed = set(rt.hooks.before_insert(ctx, doc)) - {"id", "href"}
     if changed:  # the row, its columns and entries follow what the hook set
         for key in changed:
@@ -435,14 +456,18 @@ def create(ctx: Context, rt: ResourceType, body: Any) -> Any:
                 values[key] = value
                 setattr(row, key, value)
         _check_creator_owns(ctx, rt, values)
-    added = _entries_after(rt, early, stored, changed)
+    added = _entries_after(rt, prepared.early, stored, changed)
     _insert_row(ctx.session, rt, row, values)
-    _apply_entries(ctx.session, rt, resource_id, set(), added)
+    _apply_entries(ctx.session, rt, row.id, set(), added)
     rt.hooks.after_write(ctx, row, None)
     _record_process(ctx, rt.create_process, f"tmf.create.{rt.path}")
     emit(ctx, rt, "Create", row)
     rt.hooks.after_create(ctx, row)
     return row
+
+
+def create(ctx: Context, rt: ResourceType, body: Any) -> Any:
+    return finish_create(ctx, rt, prepare_create(ctx, rt, body))
 
 
 def _check_creator_owns(ctx: Context, rt: ResourceType, values: dict[str, Any]) -> None:
