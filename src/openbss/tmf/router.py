@@ -8,8 +8,6 @@ the Pydantic models are still published in the OpenAPI document.
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
@@ -20,6 +18,7 @@ from openbss.core.settings import get_settings
 from openbss.tmf import patch as patching
 from openbss.tmf import service
 from openbss.tmf.context import Context
+from openbss.tmf.create_batches import create_batches, created_response
 from openbss.tmf.engine_route import EngineRoute
 from openbss.tmf.http import (
     authenticate,
@@ -36,10 +35,6 @@ from openbss.tmf.query import parse_list_query, select_fields
 from openbss.tmf.resource import ResourceType
 
 PATCH_TYPES = ("application/merge-patch+json", "application/json", "application/json-patch+json")
-
-
-def resource_headers(ctx: Context, rt: ResourceType, row: Any) -> dict[str, str]:
-    return {"ETag": service.etag(row), "Location": service.href(ctx, rt, row.id)}
 
 
 def paging_headers(request: Request, total: int, count: int, offset: int, limit: int) -> dict[str, str]:
@@ -70,10 +65,12 @@ def mount_resource(router: APIRouter, rt: ResourceType) -> None:
 
     async def create(request: Request, principal: Principal = Depends(authenticate)) -> Response:
         body, raw = await read_json(request)
+        batches = create_batches(get_database())
+        if batches is not None and "idempotency-key" not in request.headers:
+            return await batches.create(rt, principal, base_url(request), body)
 
         def produce(ctx: Context) -> Response:
-            row = service.create(ctx, rt, body)
-            return json_response(service.render(ctx, rt, row), 201, resource_headers(ctx, rt, row))
+            return created_response(ctx, rt, service.create(ctx, rt, body))
 
         return await run_write(idempotent_post, request, principal, raw, produce)
 

@@ -1,0 +1,203 @@
+"""Creates that arrive together on SQLite are written in one transaction (tmf.create_batches).
+
+Each test runs the application in-process on a SQLite file of its own (so
+also in the PostgreSQL pass of the suite, where creates never batch) and
+sends its POSTs concurrently, so that they are waiting on the event loop
+together when the batch is written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import func, select
+
+from openbss.core import db as db_module
+from openbss.core.db import Database, set_database
+from openbss.core.errors import Conflict
+from openbss.core.migrate import upgrade
+from openbss.core.security import create_token
+from openbss.core.settings import get_settings
+from openbss.customers.models import CustomerRow, DuplicateCandidate
+from openbss.customers.numbering import sequence_of
+from openbss.customers.service import CustomerHooks
+from openbss.events.models import OutboxEvent
+from openbss.tmf.create_batches import create_batches
+
+INDIVIDUALS = "/tmf-api/party/v4/individual"
+CUSTOMERS = "/tmf-api/customerManagement/v4/customer"
+
+
+@pytest.fixture
+def sqlite_app(tmp_path: Path) -> Iterator[tuple[Database, FastAPI]]:
+    from openbss.app import create_app
+
+    previous = db_module._current
+    database = Database(f"sqlite:///{tmp_path / 'batches.db'}")
+    upgrade(database)
+    set_database(database)
+    try:
+        yield database, create_app(database=database)
+    finally:
+        db_module._current = previous
+        database.dispose()
+
+
+def _headers(**extra: str) -> dict[str, str]:
+    token = create_token(get_settings(), role="agent", subject="test-agent")
+    return {"Authorization": f"Bearer {token}", **extra}
+
+
+async def _post_all(app: FastAPI, path: str, bodies: list[Any], **headers: str) -> list[httpx.Response]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        return list(await asyncio.gather(*(client.post(path, json=b, headers=_headers(**headers)) for b in bodies)))
+
+
+def _individual(given: str, family: str) -> dict[str, Any]:
+    return {"givenName": given, "familyName": family}
+
+
+def _customer(party: dict[str, Any], name: str | None = None) -> dict[str, Any]:
+    return {
+        "name": name or f"{party['givenName']} {party['familyName']}",
+        "engagedParty": {"id": party["id"], "@referredType": "Individual"},
+    }
+
+
+def _number(customer: dict[str, Any]) -> int:
+    value = next(c["value"] for c in customer["characteristic"] if c["name"] == "customerNumber")
+    return sequence_of(value)
+
+
+def _parties(app: FastAPI, count: int) -> list[dict[str, Any]]:
+    bodies = [_individual(f"Given{i}", f"Family{i}") for i in range(count)]
+    responses = asyncio.run(_post_all(app, INDIVIDUALS, bodies))
+    assert [r.status_code for r in responses] == [201] * count, [r.text for r in responses]
+    return [r.json() for r in responses]
+
+
+def _count(database: Database, model: Any) -> int:
+    with database.session() as session:
+        return int(session.execute(select(func.count()).select_from(model)).scalar_one())
+
+
+def test_concurrent_creates_share_one_transaction(sqlite_app: tuple[Database, FastAPI]) -> None:
+    database, app = sqlite_app
+    parties = _parties(app, 5)
+    batches = create_batches(database)
+    assert batches is not None
+    before = batches.batches
+    responses = asyncio.run(_post_all(app, CUSTOMERS, [_customer(p) for p in parties]))
+    assert [r.status_code for r in responses] == [201] * 5
+    assert batches.batches == before + 1  # the five creates went in one transaction
+    assert batches.largest >= 5
+    created = [r.json() for r in responses]
+    assert len({c["id"] for c in created}) == 5
+    for response, body in zip(responses, created, strict=True):
+        assert response.headers["Location"] == body["href"]
+        assert response.headers["ETag"] == '"1"'
+        assert body["engagedParty"]["id"] in {p["id"] for p in parties}
+    # the customer numbers follow the order the creates were sent in, without gaps
+    numbers = [_number(c) for c in created]
+    assert numbers == list(range(numbers[0], numbers[0] + 5))
+    with database.session() as session:
+        stored = session.execute(select(CustomerRow.id).where(CustomerRow.id.in_([c["id"] for c in created])))
+        assert len(stored.all()) == 5
+        events = session.execute(select(OutboxEvent.resource_id).where(OutboxEvent.event_type == "CustomerCreateEvent"))
+        assert sorted(e[0] for e in events) == sorted(c["id"] for c in created)
+
+
+def test_a_refused_create_leaves_the_others_of_its_batch(sqlite_app: tuple[Database, FastAPI]) -> None:
+    database, app = sqlite_app
+    parties = _parties(app, 2)
+    bodies = [_customer(parties[0]), {"name": "no party", "engagedParty": {"id": "missing"}}, _customer(parties[1])]
+    batches = create_batches(database)
+    assert batches is not None
+    before = batches.batches
+    responses = asyncio.run(_post_all(app, CUSTOMERS, bodies))
+    assert [r.status_code for r in responses] == [201, 400, 201], [r.text for r in responses]
+    error = responses[1].json()
+    assert error["@type"] == "Error"
+    assert "engagedParty" in error["message"]
+    assert batches.batches == before + 1
+    assert _count(database, CustomerRow) == 2
+
+
+def test_a_create_failing_while_writing_fails_alone(
+    sqlite_app: tuple[Database, FastAPI], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failure after the batch has written rolls all of it back; the others are written again, alone."""
+    database, app = sqlite_app
+    parties = _parties(app, 3)
+    original = CustomerHooks.after_write
+
+    def after_write(self: CustomerHooks, ctx: Any, row: Any, old: Any) -> None:
+        original(self, ctx, row, old)
+        if row.name == "Refused Later":
+            raise Conflict("refused after the row was written", field="name", rule="test.lateRefusal")
+
+    monkeypatch.setattr(CustomerHooks, "after_write", after_write)
+    bodies = [_customer(parties[0]), _customer(parties[1], name="Refused Later"), _customer(parties[2])]
+    responses = asyncio.run(_post_all(app, CUSTOMERS, bodies))
+    assert [r.status_code for r in responses] == [201, 409, 201]
+    assert responses[1].json()["message"] == "refused after the row was written"
+    with database.session() as session:
+        names = sorted(n for (n,) in session.execute(select(CustomerRow.name)))
+        events = _count(database, OutboxEvent)
+    assert names == sorted([bodies[0]["name"], bodies[2]["name"]])
+    assert events == 3 + 2  # three parties, two customers: nothing of the refused one
+    numbers = sorted(_number(r.json()) for r in (responses[0], responses[2]))
+    assert numbers[1] == numbers[0] + 1  # the rolled-back batch gave its numbers back
+
+
+def test_duplicates_within_one_batch_are_found(sqlite_app: tuple[Database, FastAPI]) -> None:
+    database, app = sqlite_app
+    (party,) = _parties(app, 1)
+    responses = asyncio.run(_post_all(app, CUSTOMERS, [_customer(party), _customer(party)]))
+    assert [r.status_code for r in responses] == [201, 201]
+    first, second = (r.json()["id"] for r in responses)
+    with database.session() as session:
+        pairs = {(p.customer_id, p.candidate_id) for p in session.execute(select(DuplicateCandidate)).scalars()}
+    assert pairs == {(first, second), (second, first)}
+
+
+def test_creates_with_an_idempotency_key_are_not_batched(sqlite_app: tuple[Database, FastAPI]) -> None:
+    database, app = sqlite_app
+    parties = _parties(app, 2)
+    batches = create_batches(database)
+    assert batches is not None
+    before = batches.batches
+
+    async def send() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            return list(
+                await asyncio.gather(
+                    *(
+                        client.post(CUSTOMERS, json=_customer(p), headers=_headers(**{"Idempotency-Key": f"k-{i}"}))
+                        for i, p in enumerate(parties)
+                    )
+                )
+            )
+
+    responses = asyncio.run(send())
+    assert [r.status_code for r in responses] == [201, 201]
+    assert batches.batches == before
+    again = asyncio.run(_post_all(app, CUSTOMERS, [_customer(parties[0])], **{"Idempotency-Key": "k-0"}))
+    assert again[0].headers.get("Idempotent-Replayed") == "true"
+    assert again[0].json()["id"] == responses[0].json()["id"]
+
+
+def test_postgresql_creates_do_not_batch() -> None:
+    database = Database("postgresql://nobody@127.0.0.1:1/none")  # no connection is made
+    try:
+        assert create_batches(database) is None
+    finally:
+        database.dispose()
