@@ -9,6 +9,7 @@ together when the batch is written.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,18 +17,20 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from openbss.core import db as db_module
 from openbss.core.db import Database, set_database
 from openbss.core.errors import Conflict
 from openbss.core.migrate import upgrade
-from openbss.core.security import create_token
+from openbss.core.security import create_token, principal_from_header
 from openbss.core.settings import get_settings
 from openbss.customers.models import CustomerRow, DuplicateCandidate
 from openbss.customers.numbering import sequence_of
 from openbss.customers.service import CustomerHooks
+from openbss.domains import resource_type
 from openbss.events.models import OutboxEvent
+from openbss.parties.models import IndividualRow
 from openbss.tmf.create_batches import create_batches
 
 INDIVIDUALS = "/tmf-api/party/v4/individual"
@@ -193,6 +196,49 @@ def test_creates_with_an_idempotency_key_are_not_batched(sqlite_app: tuple[Datab
     again = asyncio.run(_post_all(app, CUSTOMERS, [_customer(parties[0])], **{"Idempotency-Key": "k-0"}))
     assert again[0].headers.get("Idempotent-Replayed") == "true"
     assert again[0].json()["id"] == responses[0].json()["id"]
+
+
+def test_creates_waiting_for_a_cancelled_batch_are_cancelled_too(sqlite_app: tuple[Database, FastAPI]) -> None:
+    """A server shutting down cancels the batch task; the requests waiting for it must not wait for ever."""
+    database, _app = sqlite_app
+    batches = create_batches(database)
+    assert batches is not None
+    holding, release = threading.Event(), threading.Event()
+
+    def job_writing() -> None:  # another thread of the process holds the writer lock: the batch waits for it
+        with database.session(write=True) as session:
+            session.execute(text("CREATE TABLE busy (x INTEGER)"))
+            holding.set()
+            release.wait(10)
+
+    async def scenario() -> tuple[bool, bool]:
+        principal = principal_from_header(get_settings(), _headers()["Authorization"])
+        body = _individual("Ada", "Lovelace")
+        waiter = asyncio.ensure_future(batches.create(resource_type("TMF632.individual"), principal, "http://t", body))
+        await asyncio.sleep(0.05)
+        still_waiting = not waiter.done()
+        draining = batches._draining
+        assert draining is not None
+        draining.cancel()
+        try:
+            await asyncio.wait_for(asyncio.shield(waiter), 5)
+        except asyncio.CancelledError:
+            return still_waiting, True
+        except TimeoutError:
+            return still_waiting, False  # left waiting
+        return still_waiting, False
+
+    thread = threading.Thread(target=job_writing)
+    thread.start()
+    holding.wait(10)
+    try:
+        still_waiting, cancelled = asyncio.run(scenario())
+    finally:
+        release.set()
+        thread.join()
+    assert still_waiting  # the batch was waiting for the writer lock
+    assert cancelled
+    assert _count(database, IndividualRow) == 0
 
 
 def test_postgresql_creates_do_not_batch() -> None:

@@ -100,16 +100,25 @@ class CreateBatches:
         return await item.answer
 
     async def _drain(self) -> None:
-        await self._gather()
-        while self._waiting:
-            pause = WRITER_POLL_FIRST
-            while self._database.writer_busy_in_process():  # a job or the checkpointer: see run_write
-                await asyncio.sleep(pause)
-                pause = min(pause * 2, WRITER_POLL_MAX)
-            batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
-            for item in self._write(batch):
-                await self._alone(item)
+        try:
             await self._gather()
+            while self._waiting:
+                pause = WRITER_POLL_FIRST
+                while self._database.writer_busy_in_process():  # a job or the checkpointer: see run_write
+                    await asyncio.sleep(pause)
+                    pause = min(pause * 2, WRITER_POLL_MAX)
+                batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
+                for item in self._write(batch):
+                    await self._alone(item)
+                await self._gather()
+        except BaseException as exc:  # cancelled (shutdown): no caller is left waiting for ever
+            waiting, self._waiting = self._waiting, []
+            for item in waiting:
+                if isinstance(exc, asyncio.CancelledError):
+                    item.answer.cancel()
+                else:
+                    _settle(item, exc)
+            raise
 
     async def _gather(self) -> None:
         """Give the event loop a few turns, while creates keep joining: a request that arrived with
