@@ -31,7 +31,7 @@ from openbss.customers.service import CustomerHooks
 from openbss.domains import resource_type
 from openbss.events.models import OutboxEvent
 from openbss.parties.models import IndividualRow
-from openbss.tmf.create_batches import create_batches
+from openbss.tmf.create_batches import CreateBatches, create_batches
 
 INDIVIDUALS = "/tmf-api/party/v4/individual"
 CUSTOMERS = "/tmf-api/customerManagement/v4/customer"
@@ -57,10 +57,22 @@ def _headers(**extra: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}", **extra}
 
 
-async def _post_all(app: FastAPI, path: str, bodies: list[Any], **headers: str) -> list[httpx.Response]:
+async def _post_all(
+    app: FastAPI, path: str, bodies: list[Any], *, keys: list[str] | None = None
+) -> list[httpx.Response]:
+    """POST every body at once; ``keys``: an ``Idempotency-Key`` for each."""
+    headers = [_headers(**{"Idempotency-Key": k}) for k in keys] if keys else [_headers()] * len(bodies)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        return list(await asyncio.gather(*(client.post(path, json=b, headers=_headers(**headers)) for b in bodies)))
+        return list(
+            await asyncio.gather(*(client.post(path, json=b, headers=h) for b, h in zip(bodies, headers, strict=True)))
+        )
+
+
+def _batches(database: Database) -> CreateBatches:
+    batches = create_batches(database)
+    assert batches is not None  # SQLite
+    return batches
 
 
 def _individual(given: str, family: str) -> dict[str, Any]:
@@ -94,8 +106,7 @@ def _count(database: Database, model: Any) -> int:
 def test_concurrent_creates_share_one_transaction(sqlite_app: tuple[Database, FastAPI]) -> None:
     database, app = sqlite_app
     parties = _parties(app, 5)
-    batches = create_batches(database)
-    assert batches is not None
+    batches = _batches(database)
     before = batches.batches
     responses = asyncio.run(_post_all(app, CUSTOMERS, [_customer(p) for p in parties]))
     assert [r.status_code for r in responses] == [201] * 5
@@ -121,8 +132,7 @@ def test_a_refused_create_leaves_the_others_of_its_batch(sqlite_app: tuple[Datab
     database, app = sqlite_app
     parties = _parties(app, 2)
     bodies = [_customer(parties[0]), {"name": "no party", "engagedParty": {"id": "missing"}}, _customer(parties[1])]
-    batches = create_batches(database)
-    assert batches is not None
+    batches = _batches(database)
     before = batches.batches
     responses = asyncio.run(_post_all(app, CUSTOMERS, bodies))
     assert [r.status_code for r in responses] == [201, 400, 201], [r.text for r in responses]
@@ -174,26 +184,12 @@ def test_duplicates_within_one_batch_are_found(sqlite_app: tuple[Database, FastA
 def test_creates_with_an_idempotency_key_are_not_batched(sqlite_app: tuple[Database, FastAPI]) -> None:
     database, app = sqlite_app
     parties = _parties(app, 2)
-    batches = create_batches(database)
-    assert batches is not None
+    batches = _batches(database)
     before = batches.batches
-
-    async def send() -> list[httpx.Response]:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            return list(
-                await asyncio.gather(
-                    *(
-                        client.post(CUSTOMERS, json=_customer(p), headers=_headers(**{"Idempotency-Key": f"k-{i}"}))
-                        for i, p in enumerate(parties)
-                    )
-                )
-            )
-
-    responses = asyncio.run(send())
+    responses = asyncio.run(_post_all(app, CUSTOMERS, [_customer(p) for p in parties], keys=["k-0", "k-1"]))
     assert [r.status_code for r in responses] == [201, 201]
     assert batches.batches == before
-    again = asyncio.run(_post_all(app, CUSTOMERS, [_customer(parties[0])], **{"Idempotency-Key": "k-0"}))
+    again = asyncio.run(_post_all(app, CUSTOMERS, [_customer(parties[0])], keys=["k-0"]))
     assert again[0].headers.get("Idempotent-Replayed") == "true"
     assert again[0].json()["id"] == responses[0].json()["id"]
 
@@ -201,8 +197,7 @@ def test_creates_with_an_idempotency_key_are_not_batched(sqlite_app: tuple[Datab
 def test_creates_waiting_for_a_cancelled_batch_are_cancelled_too(sqlite_app: tuple[Database, FastAPI]) -> None:
     """A server shutting down cancels the batch task; the requests waiting for it must not wait for ever."""
     database, _app = sqlite_app
-    batches = create_batches(database)
-    assert batches is not None
+    batches = _batches(database)
     holding, release = threading.Event(), threading.Event()
 
     def job_writing() -> None:  # another thread of the process holds the writer lock: the batch waits for it
