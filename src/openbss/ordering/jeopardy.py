@@ -40,6 +40,7 @@ from openbss.ordering.policy import current_policy
 from openbss.ordering.resource import PRODUCT_ORDER
 from openbss.tmf import service as engine
 from openbss.tmf.context import Context
+from openbss.tmf.query import ENTRIES
 from openbss.tmf.resource import Doc
 
 
@@ -185,7 +186,7 @@ def raise_jeopardy(ctx: Context, due: Sequence[tuple[str, rules.JeopardyLevel]],
             rule="etag.concurrentUpdate",
         )
     if added:
-        connection.execute(engine.ENTRY_TABLE.insert(), added)
+        connection.execute(ENTRIES.insert(), added)
     for row in changed:
         known = session.identity_map.get(identity_key(ProductOrderRow, row.id))
         if known is not None:

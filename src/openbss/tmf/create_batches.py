@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,7 +50,7 @@ from openbss.core.settings import get_settings
 from openbss.core.write_turn import WRITE_TURN
 from openbss.tmf import service
 from openbss.tmf.context import Context
-from openbss.tmf.http import WRITER_POLL_FIRST, WRITER_POLL_MAX, json_response, run_write
+from openbss.tmf.http import json_response, run_write, writer_free_in_process
 from openbss.tmf.resource import ResourceType
 
 __all__ = ["CreateBatches", "created_response"]
@@ -103,10 +104,7 @@ class CreateBatches:
         try:
             await self._gather()
             while self._waiting:
-                pause = WRITER_POLL_FIRST
-                while self._database.writer_busy_in_process():  # a job or the checkpointer: see run_write
-                    await asyncio.sleep(pause)
-                    pause = min(pause * 2, WRITER_POLL_MAX)
+                await writer_free_in_process(self._database)  # a job or the checkpointer: see run_write
                 batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
                 for item in self._write(batch):
                     await self._alone(item)
@@ -157,8 +155,7 @@ class CreateBatches:
         self.batches += 1
         self.largest = max(self.largest, len(answers))
         for item, response in answers:
-            if not item.answer.done():
-                item.answer.set_result(response)
+            _answer(item, response)
         return []
 
     async def _alone(self, item: _Create) -> None:
@@ -168,12 +165,9 @@ class CreateBatches:
                 return created_response(ctx, item.rt, service.create(ctx, item.rt, item.body))
 
         try:
-            response = await run_write(work)
+            _answer(item, await run_write(work))
         except Exception as exc:
             _settle(item, exc)
-        else:
-            if not item.answer.done():
-                item.answer.set_result(response)
 
 
 def _has_written(session: Session) -> bool:
@@ -181,19 +175,24 @@ def _has_written(session: Session) -> bool:
     return turn is not None and bool(turn.held)
 
 
+def _answer(item: _Create, response: Response) -> None:
+    if not item.answer.done():  # its caller may have gone (cancelled)
+        item.answer.set_result(response)
+
+
 def _settle(item: _Create, error: BaseException) -> None:
     if not item.answer.done():
         item.answer.set_exception(error)
 
 
-_BATCHES: dict[int, CreateBatches] = {}
+_BATCHES: weakref.WeakKeyDictionary[Database, CreateBatches] = weakref.WeakKeyDictionary()
 
 
 def create_batches(database: Database) -> CreateBatches | None:
     """The create batches of ``database`` in this process; ``None`` where creates run alone (PostgreSQL)."""
     if not database.serial_writes:
         return None
-    batches = _BATCHES.get(id(database))
-    if batches is None or batches._database is not database:
-        batches = _BATCHES[id(database)] = CreateBatches(database)
+    batches = _BATCHES.get(database)
+    if batches is None:
+        batches = _BATCHES[database] = CreateBatches(database)
     return batches

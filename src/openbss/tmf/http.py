@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from openbss.core import clock, jsoncodec
-from openbss.core.db import get_database
+from openbss.core.db import Database, get_database
 from openbss.core.errors import UnprocessableEntity, ValidationFailed
 from openbss.core.problems import FieldProblem
 from openbss.core.security import ANONYMOUS_ADMIN, Principal, principal_from_header
@@ -63,11 +63,16 @@ async def run_write(fn: Callable[..., T], *args: Any) -> T:
     database = get_database()
     if not database.serial_writes:
         return await run_in_threadpool(fn, *args)
+    await writer_free_in_process(database)
+    return fn(*args)
+
+
+async def writer_free_in_process(database: Database) -> None:
+    """Sleep on the event loop while another thread of this process holds the SQLite writer lock."""
     pause = WRITER_POLL_FIRST
     while database.writer_busy_in_process():
         await asyncio.sleep(pause)
         pause = min(pause * 2, WRITER_POLL_MAX)
-    return fn(*args)
 
 
 def base_url(request: Request) -> str:

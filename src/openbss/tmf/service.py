@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, delete, func, select, tuple_
+from sqlalchemy import and_, bindparam, delete, func, select, tuple_
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -26,12 +26,11 @@ from openbss.events.outbox import record_event
 from openbss.tmf import patch as patching
 from openbss.tmf.context import Context
 from openbss.tmf.models import SearchEntry
-from openbss.tmf.query import ColumnMap, ListQuery, sort_expression, where_clauses
+from openbss.tmf.query import ENTRIES, ColumnMap, ListQuery, sort_expression, where_clauses
 from openbss.tmf.resource import Doc, ResourceType
 from openbss.tmf.search_index import entries
 from openbss.tmf.validation import validate_document
 
-ENTRY_TABLE = cast(Table, SearchEntry.__table__)
 POLYMORPHIC = ("@type", "@baseType", "@schemaLocation")
 
 
@@ -307,7 +306,7 @@ def _entries_after(rt: ResourceType, early: dict[str, set[Entry]], doc: Doc, cha
 def _write_entries(session: Session, rt: ResourceType, resource_id: str, old: Doc | None, new: Doc | None) -> None:
     if new is None:  # the resource goes: all its entries go, whatever produced them
         session.connection().execute(
-            ENTRY_TABLE.delete().where(ENTRY_TABLE.c.kind == rt.kind, ENTRY_TABLE.c.resource_id == resource_id)
+            ENTRIES.delete().where(ENTRIES.c.kind == rt.kind, ENTRIES.c.resource_id == resource_id)
         )
         return
     before = index_entries(rt, old) if old else set()
@@ -337,7 +336,7 @@ def _apply_entries(session: Session, rt: ResourceType, resource_id: str, before:
         ]
         unique = {(r["path"], r["value"]): r for r in rows}
         if unique:
-            insert_rows(session.connection(), ENTRY_TABLE, list(unique.values()))
+            insert_rows(session.connection(), ENTRIES, list(unique.values()))
 
 
 def _record_process(ctx: Context, process_id: str | None, operation: str) -> None:
