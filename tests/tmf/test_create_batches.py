@@ -9,6 +9,8 @@ together when the batch is written.
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -232,6 +234,95 @@ def test_creates_waiting_for_a_cancelled_batch_are_cancelled_too(sqlite_app: tup
         release.set()
         thread.join()
     assert still_waiting  # the batch was waiting for the writer lock
+    assert cancelled
+    assert _count(database, IndividualRow) == 0
+
+
+class _OtherProcess:
+    """Holds the database's cross-process writer lock the way another server process does: an
+    exclusive ``flock`` on a descriptor of its own for ``<file>.writer-lock``."""
+
+    def __init__(self, database: Database) -> None:
+        path = database.engine.url.database
+        assert path is not None
+        self._fd = os.open(f"{path}.writer-lock", os.O_RDWR)
+
+    def __enter__(self) -> _OtherProcess:
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+        return self
+
+    def release(self) -> None:
+        fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def __exit__(self, *_exc: object) -> None:
+        self.release()
+        os.close(self._fd)
+
+
+def test_a_batch_waits_for_another_process_without_blocking_the_loop(sqlite_app: tuple[Database, FastAPI]) -> None:
+    """While another process writes, the event loop keeps serving and the creates arriving join the batch."""
+    database, app = sqlite_app
+    parties = _parties(app, 4)
+    batches = _batches(database)
+    before = batches.batches
+
+    async def scenario(other: _OtherProcess) -> tuple[list[httpx.Response], int, bool]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            first = asyncio.ensure_future(client.post(CUSTOMERS, json=_customer(parties[0]), headers=_headers()))
+            await asyncio.sleep(0.05)
+            read = await client.get(f"{INDIVIDUALS}/{parties[0]['id']}", headers=_headers())  # served meanwhile
+            later = [
+                asyncio.ensure_future(client.post(CUSTOMERS, json=_customer(p), headers=_headers()))
+                for p in parties[1:]
+            ]
+            await asyncio.sleep(0.05)
+            still_waiting = not first.done() and not any(f.done() for f in later)
+            other.release()
+            return [await first, *(await asyncio.gather(*later))], read.status_code, still_waiting
+
+    with _OtherProcess(database) as other:
+        safety = threading.Timer(5, other.release)  # were the loop blocked on the lock, it would free it
+        safety.start()
+        try:
+            responses, read_status, still_waiting = asyncio.run(scenario(other))
+        finally:
+            safety.cancel()
+    assert read_status == 200
+    assert still_waiting  # nothing was written while the other process held the lock
+    assert [r.status_code for r in responses] == [201] * 4, [r.text for r in responses]
+    assert batches.batches == before + 1  # the three later creates joined the waiting one
+    numbers = [_number(r.json()) for r in responses]
+    assert numbers == list(range(numbers[0], numbers[0] + 4))
+    assert _count(database, CustomerRow) == 4
+
+
+def test_cancelling_a_batch_waiting_for_another_process_cancels_its_creates(
+    sqlite_app: tuple[Database, FastAPI],
+) -> None:
+    database, _app = sqlite_app
+    batches = _batches(database)
+
+    async def scenario() -> tuple[bool, bool]:
+        principal = principal_from_header(get_settings(), _headers()["Authorization"])
+        body = _individual("Grace", "Hopper")
+        waiter = asyncio.ensure_future(batches.create(resource_type("TMF632.individual"), principal, "http://t", body))
+        await asyncio.sleep(0.05)
+        prepared_and_waiting = not waiter.done() and not batches._waiting  # taken into the batch
+        draining = batches._draining
+        assert draining is not None
+        draining.cancel()
+        try:
+            await asyncio.wait_for(asyncio.shield(waiter), 5)
+        except asyncio.CancelledError:
+            return prepared_and_waiting, True
+        except TimeoutError:
+            return prepared_and_waiting, False
+        return prepared_and_waiting, False
+
+    with _OtherProcess(database):
+        prepared_and_waiting, cancelled = asyncio.run(scenario())
+    assert prepared_and_waiting
     assert cancelled
     assert _count(database, IndividualRow) == 0
 

@@ -50,6 +50,12 @@ class WriteTurn:
             self._lock.acquire()
             self.held = True
 
+    def try_claim(self) -> bool:
+        """Take the writer lock now if it is free; whether the unit holds it (a unit that ended does not)."""
+        if self.open and not self.held and self._lock.acquire(blocking=False):
+            self.held = True
+        return self.held
+
     def end(self) -> None:
         self.open = False
         if self.held:

@@ -16,11 +16,17 @@ arrived while the previous write ran) and writes them together:
    validation, reference checks, reads), none of which writes, so the other
    server processes keep writing meanwhile; a create refused here is answered
    with its own error and leaves the batch;
-2. the prepared creates are written one after the other in one transaction
+2. while another process holds the writer lock, the batch waits for it on the
+   event loop (looking again after sleeps of a fraction of a millisecond)
+   instead of blocking the process in ``flock``: the process keeps answering
+   requests, and the creates that arrive meanwhile are prepared and join the
+   batch, so under load the two server processes take turns, one writing
+   while the other prepares its next batch;
+3. the prepared creates are written one after the other in one transaction
    (:func:`openbss.tmf.service.finish_create`), each seeing the ones before
    it exactly as if they had been committed first (duplicate detection finds
    a duplicate created in the same batch; customer numbers follow the order);
-3. one commit; each caller gets its ``201``.
+4. one commit; each caller gets its ``201``.
 
 If anything fails while writing or committing, the transaction is rolled
 back, so nothing of the batch is stored, and each of its creates runs again
@@ -47,7 +53,7 @@ from openbss.core.db import Database
 from openbss.core.errors import ApiError
 from openbss.core.security import Principal
 from openbss.core.settings import get_settings
-from openbss.core.write_turn import WRITE_TURN
+from openbss.core.write_turn import WRITE_TURN, WriteTurn
 from openbss.tmf import service
 from openbss.tmf.context import Context
 from openbss.tmf.http import json_response, run_write, writer_free_in_process
@@ -61,6 +67,10 @@ MAX_BATCH = 32
 """Creates written in one transaction at most; more waiting ones go into the next batch."""
 GATHER_TURNS = 4
 """Event-loop turns a batch waits at most for more creates to join it (each turn costs microseconds)."""
+LOCK_POLL_FIRST = 0.0002
+LOCK_POLL_MAX = 0.0005
+"""Sleeps, in seconds, between looks at the writer lock while another process holds it: the first,
+and the longest (each doubles the one before). A process's batch holds the lock for a few milliseconds."""
 
 
 def created_response(ctx: Context, rt: ResourceType, row: Any) -> Response:
@@ -105,17 +115,13 @@ class CreateBatches:
             await self._gather()
             while self._waiting:
                 await writer_free_in_process(self._database)  # a job or the checkpointer: see run_write
-                batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
-                for item in self._write(batch):
+                for item in await self._write_next():
                     await self._alone(item)
                 await self._gather()
         except BaseException as exc:  # cancelled (shutdown): no caller is left waiting for ever
             waiting, self._waiting = self._waiting, []
             for item in waiting:
-                if isinstance(exc, asyncio.CancelledError):
-                    item.answer.cancel()
-                else:
-                    _settle(item, exc)
+                _give_up(item, exc)
             raise
 
     async def _gather(self) -> None:
@@ -127,21 +133,27 @@ class CreateBatches:
             if len(self._waiting) == seen:
                 return
 
-    def _write(self, batch: list[_Create]) -> list[_Create]:
-        """Write ``batch`` in one transaction; returns the creates to run again alone (it failed)."""
+    async def _write_next(self) -> list[_Create]:
+        """Write the waiting creates in one transaction; returns the creates to run again alone (it failed).
+
+        The creates are prepared first. While another process holds the writer
+        lock, the batch waits for it here on the event loop, looking again after
+        short sleeps, so this process keeps serving requests meanwhile; creates
+        that arrive during the wait are prepared and join the batch.
+        """
+        batch: list[_Create] = []
         prepared: list[tuple[_Create, Context, service.PreparedCreate]] = []
         answers: list[tuple[_Create, Response]] = []
         try:
             with self._database.session(write=True) as session:
-                settings = get_settings()
-                for item in batch:
-                    ctx = Context(session=session, principal=item.principal, settings=settings, base_url=item.base_url)
-                    try:
-                        prepared.append((item, ctx, service.prepare_create(ctx, item.rt, item.body)))
-                    except ApiError as exc:
-                        if _has_written(session):  # a hook wrote before refusing: only a rollback undoes that
-                            raise
-                        _settle(item, exc)  # refused before writing anything: answered on its own
+                turn: WriteTurn | None = session.info.get(WRITE_TURN)
+                pause = LOCK_POLL_FIRST
+                while True:
+                    self._prepare_waiting(session, batch, prepared)
+                    if turn is None or turn.try_claim():
+                        break
+                    await asyncio.sleep(pause)
+                    pause = min(pause * 2, LOCK_POLL_MAX)
                 for item, ctx, ready in prepared:
                     answers.append((item, created_response(ctx, item.rt, service.finish_create(ctx, item.rt, ready))))
         except Exception as exc:
@@ -152,11 +164,35 @@ class CreateBatches:
                 return []
             log.info("a batch of %d creates failed (%s); writing them one by one", len(again), exc)
             return again
+        except BaseException as exc:  # cancelled while waiting for the lock: so are the creates it took
+            for item in batch:
+                _give_up(item, exc)
+            raise
         self.batches += 1
         self.largest = max(self.largest, len(answers))
         for item, response in answers:
             _answer(item, response)
         return []
+
+    def _prepare_waiting(
+        self, session: Session, batch: list[_Create], prepared: list[tuple[_Create, Context, service.PreparedCreate]]
+    ) -> None:
+        """Move waiting creates into ``batch`` (up to :data:`MAX_BATCH`) and prepare them; a create
+        refused before writing anything is answered with its error and leaves the batch."""
+        room = MAX_BATCH - len(batch)
+        if room <= 0 or not self._waiting:
+            return
+        taken, self._waiting = self._waiting[:room], self._waiting[room:]
+        batch.extend(taken)
+        settings = get_settings()
+        for item in taken:
+            ctx = Context(session=session, principal=item.principal, settings=settings, base_url=item.base_url)
+            try:
+                prepared.append((item, ctx, service.prepare_create(ctx, item.rt, item.body)))
+            except ApiError as exc:
+                if _has_written(session):  # a hook wrote before refusing: only a rollback undoes that
+                    raise
+                _settle(item, exc)
 
     async def _alone(self, item: _Create) -> None:
         def work() -> Response:
@@ -183,6 +219,14 @@ def _answer(item: _Create, response: Response) -> None:
 def _settle(item: _Create, error: BaseException) -> None:
     if not item.answer.done():
         item.answer.set_exception(error)
+
+
+def _give_up(item: _Create, error: BaseException) -> None:
+    """The batch task ended without writing ``item``: its caller is cancelled too, or gets the error."""
+    if isinstance(error, asyncio.CancelledError):
+        item.answer.cancel()
+    else:
+        _settle(item, error)
 
 
 _BATCHES: weakref.WeakKeyDictionary[Database, CreateBatches] = weakref.WeakKeyDictionary()
