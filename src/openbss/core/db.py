@@ -8,6 +8,7 @@ that opened the session commits.
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import os
 import re
@@ -26,6 +27,7 @@ from openbss.core.driver_sql import insert_rows
 from openbss.core.sqlite_statistics import watch_statistics
 from openbss.core.wal_checkpoint import DEFAULT_INTERVAL, RESTART_LOG_PAGES, STATISTICS_INTERVAL, WalCheckpointer
 from openbss.core.write_turn import WRITE_TURN, WriteTurn, claim_turn_before_writing
+from openbss.core.writer_release import ReleaseWatcher
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -89,6 +91,7 @@ def make_engine(url: str) -> Engine:
     }
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False}
+        kwargs["pool_use_lifo"] = True
         if url in ("sqlite://", "sqlite:///:memory:"):
             kwargs["poolclass"] = StaticPool
         engine = create_engine(url, **kwargs)
@@ -199,7 +202,9 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
-        self._write_lock = WriterLock(_sqlite_lock_path(self.engine)) if self.engine.dialect.name == "sqlite" else None
+        lock_path = _sqlite_lock_path(self.engine)
+        self._write_lock = WriterLock(lock_path) if self.engine.dialect.name == "sqlite" else None
+        self._release_watcher = ReleaseWatcher(lock_path) if lock_path is not None else None
         self._checkpointer: WalCheckpointer | None = None
         path = _sqlite_file(self.engine)
         if path is not None:
@@ -257,6 +262,14 @@ class Database:
     def serial_writes(self) -> bool:
         """Whether write units of this process run one at a time (SQLite)."""
         return self._write_lock is not None
+
+    async def writer_released(self) -> None:
+        """Return once nobody holds the SQLite writer lock, without blocking the event loop meanwhile
+        (:class:`openbss.core.writer_release.ReleaseWatcher`; an in-memory database: after a millisecond)."""
+        if self._release_watcher is not None:
+            await self._release_watcher.released()
+        else:
+            await asyncio.sleep(0.001)
 
     def writer_busy_in_process(self) -> bool:
         """Whether another thread of this process holds the writer lock now (a job, the checkpointer)."""

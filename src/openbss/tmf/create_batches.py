@@ -17,8 +17,8 @@ arrived while the previous write ran) and writes them together:
    server processes keep writing meanwhile; a create refused here is answered
    with its own error and leaves the batch;
 2. while another process holds the writer lock, the batch waits for it on the
-   event loop (looking again after sleeps of a fraction of a millisecond)
-   instead of blocking the process in ``flock``: the process keeps answering
+   event loop (:meth:`openbss.core.db.Database.writer_released`) instead of
+   blocking the process in ``flock``: the process keeps answering
    requests, and the creates that arrive meanwhile are prepared and join the
    batch, so under load the two server processes take turns, one writing
    while the other prepares its next batch;
@@ -67,10 +67,6 @@ MAX_BATCH = 32
 """Creates written in one transaction at most; more waiting ones go into the next batch."""
 GATHER_TURNS = 4
 """Event-loop turns a batch waits at most for more creates to join it (each turn costs microseconds)."""
-LOCK_POLL_FIRST = 0.0002
-LOCK_POLL_MAX = 0.0005
-"""Sleeps, in seconds, between looks at the writer lock while another process holds it: the first,
-and the longest (each doubles the one before). A process's batch holds the lock for a few milliseconds."""
 
 
 def created_response(ctx: Context, rt: ResourceType, row: Any) -> Response:
@@ -96,6 +92,7 @@ class CreateBatches:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._waiting: list[_Create] = []
         self._draining: asyncio.Task[None] | None = None
+        self._arrival: asyncio.Future[None] | None = None  # resolved when a create arrives
         self.batches = 0  # transactions written, for tests and measurements
         self.largest = 0
 
@@ -103,9 +100,11 @@ class CreateBatches:
         """Create a resource of ``rt`` from ``body``; answers its ``201`` once committed."""
         loop = asyncio.get_running_loop()
         if loop is not self._loop:  # a new event loop (tests start several): nothing carries over
-            self._loop, self._waiting, self._draining = loop, [], None
+            self._loop, self._waiting, self._draining, self._arrival = loop, [], None, None
         item = _Create(rt, principal, base_url, body, loop.create_future())
         self._waiting.append(item)
+        if self._arrival is not None and not self._arrival.done():  # a batch waits for the lock: join it
+            self._arrival.set_result(None)
         if self._draining is None or self._draining.done():
             self._draining = loop.create_task(self._drain())
         return await item.answer
@@ -147,13 +146,9 @@ class CreateBatches:
         try:
             with self._database.session(write=True) as session:
                 turn: WriteTurn | None = session.info.get(WRITE_TURN)
-                pause = LOCK_POLL_FIRST
-                while True:
-                    self._prepare_waiting(session, batch, prepared)
-                    if turn is None or turn.try_claim():
-                        break
-                    await asyncio.sleep(pause)
-                    pause = min(pause * 2, LOCK_POLL_MAX)
+                self._prepare_waiting(session, batch, prepared)
+                while turn is not None and not turn.try_claim():
+                    await self._lock_released(session, batch, prepared)
                 for item, ctx, ready in prepared:
                     answers.append((item, created_response(ctx, item.rt, service.finish_create(ctx, item.rt, ready))))
         except Exception as exc:
@@ -173,6 +168,21 @@ class CreateBatches:
         for item, response in answers:
             _answer(item, response)
         return []
+
+    async def _lock_released(
+        self, session: Session, batch: list[_Create], prepared: list[tuple[_Create, Context, service.PreparedCreate]]
+    ) -> None:
+        """Wait until the writer lock is let go, preparing the creates that arrive meanwhile."""
+        released = asyncio.ensure_future(self._database.writer_released())
+        try:
+            while not released.done():
+                self._arrival = asyncio.get_running_loop().create_future()
+                await asyncio.wait((released, self._arrival), return_when=asyncio.FIRST_COMPLETED)
+                self._arrival = None
+                self._prepare_waiting(session, batch, prepared)
+        finally:
+            released.cancel()
+            self._arrival = None
 
     def _prepare_waiting(
         self, session: Session, batch: list[_Create], prepared: list[tuple[_Create, Context, service.PreparedCreate]]
