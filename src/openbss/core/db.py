@@ -27,7 +27,7 @@ from openbss.core.driver_sql import insert_rows
 from openbss.core.sqlite_statistics import watch_statistics
 from openbss.core.wal_checkpoint import DEFAULT_INTERVAL, RESTART_LOG_PAGES, STATISTICS_INTERVAL, WalCheckpointer
 from openbss.core.write_turn import WRITE_TURN, WriteTurn, claim_turn_before_writing
-from openbss.core.writer_release import ReleaseWatcher
+from openbss.core.writer_release import LockWaiter
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -165,6 +165,33 @@ class WriterLock:
         finally:
             self.release()
 
+    def wait_in_kernel(self) -> bool:
+        """Block until this process's descriptor holds the ``flock`` (for :class:`LockWaiter`'s thread);
+        whether that meant waiting (another process, or a thread of this one, held it).
+
+        Takes nothing in this process: the writer that asked takes the lock over
+        with ``acquire(blocking=False)``; until then (or until
+        :meth:`drop_unadopted`) the other processes wait.
+        """
+        if self._fd is None:
+            return False
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return False
+        except BlockingIOError:
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+            return True
+
+    def drop_unadopted(self) -> None:
+        """Let go of a ``flock`` that :meth:`wait_in_kernel` took and no writer of this process holds."""
+        if self._fd is None or not self._threads.acquire(blocking=False):
+            return  # a thread of this process holds the lock: it lets go of the flock when done
+        try:
+            if self._depth == 0:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._threads.release()
+
     def held_by_other_thread(self) -> bool:
         owner = self._owner
         return owner is not None and owner != threading.get_ident()
@@ -204,7 +231,7 @@ class Database:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         lock_path = _sqlite_lock_path(self.engine)
         self._write_lock = WriterLock(lock_path) if self.engine.dialect.name == "sqlite" else None
-        self._release_watcher = ReleaseWatcher(lock_path) if lock_path is not None else None
+        self._lock_waiter = LockWaiter(self._write_lock) if self._write_lock is not None and lock_path else None
         self._checkpointer: WalCheckpointer | None = None
         path = _sqlite_file(self.engine)
         if path is not None:
@@ -263,13 +290,15 @@ class Database:
         """Whether write units of this process run one at a time (SQLite)."""
         return self._write_lock is not None
 
-    async def writer_released(self) -> None:
-        """Return once nobody holds the SQLite writer lock, without blocking the event loop meanwhile
-        (:class:`openbss.core.writer_release.ReleaseWatcher`; an in-memory database: after a millisecond)."""
-        if self._release_watcher is not None:
-            await self._release_watcher.released()
-        else:
-            await asyncio.sleep(0.001)
+    async def writer_flock_granted(self) -> bool:
+        """Return once this process holds the SQLite writer ``flock``, without blocking the event loop
+        meanwhile; the caller then takes the writer lock over without blocking (see
+        :class:`openbss.core.writer_release.LockWaiter`); whether it had to wait for it. An in-memory
+        database: after a millisecond."""
+        if self._lock_waiter is not None:
+            return await self._lock_waiter.granted()
+        await asyncio.sleep(0.001)
+        return True
 
     def writer_busy_in_process(self) -> bool:
         """Whether another thread of this process holds the writer lock now (a job, the checkpointer)."""

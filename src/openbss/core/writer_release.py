@@ -1,70 +1,77 @@
-"""Waking an event loop when the SQLite writer lock is let go (see :class:`openbss.core.db.WriterLock`).
+"""Waiting for the SQLite writer lock without blocking an event loop (see :class:`openbss.core.db.WriterLock`).
 
 A coroutine that needs the writer lock while another process holds it must
 not block its event loop in ``flock``: the process would stop answering
 requests for as long as the other one writes. Looking again after short
-sleeps does not work well either: uvloop's timers count whole milliseconds,
-so a sleep of a fraction of one returns at once and the loop spins, and a
-sleep of one millisecond or more leaves the lock unused for most of it.
+sleeps does not work either. uvloop's timers count whole milliseconds, so a
+sleep of a fraction of one returns at once and the loop spins; with sleeps of
+a millisecond the process that just let go of the lock takes it again before
+the other one looks, and the other one's requests starve.
 
-:class:`ReleaseWatcher` waits in a daemon thread instead: the thread blocks
-in ``flock`` on a descriptor of its own for the lock file, which the kernel
-grants the moment the holder (another process, or another thread of this
-one) lets go; the thread lets go at once too and resolves the future the
-coroutine awaits. It takes nothing: the coroutine then tries the lock
-without blocking, and waits again if someone else was quicker.
+:class:`LockWaiter` waits in a daemon thread instead: the thread blocks in
+``flock`` on the process's own lock descriptor, in the kernel's queue with the
+other processes' waiters, and once the kernel grants it the event loop is
+told and takes over the lock (:meth:`WriterLock.acquire
+<openbss.core.db.WriterLock.acquire>` without blocking: the descriptor holds
+it already). A grant that nobody takes over (the waiting coroutine was
+cancelled, or its loop closed) is let go again, so no other process waits on
+a lock nobody uses.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import fcntl
-import os
 import queue
 import threading
+from typing import Protocol
 
-__all__ = ["ReleaseWatcher"]
-
-_Request = tuple[asyncio.AbstractEventLoop, "asyncio.Future[None]"]
+__all__ = ["LockWaiter"]
 
 
-class ReleaseWatcher:
-    """Tells event loops when the lock file ``path`` is free (one daemon thread, started on first use)."""
+class _KernelLock(Protocol):
+    def wait_in_kernel(self) -> bool: ...
 
-    def __init__(self, path: str) -> None:
-        self._path = path
+    def drop_unadopted(self) -> None: ...
+
+
+_Request = tuple[asyncio.AbstractEventLoop, "asyncio.Future[bool]"]
+
+
+class LockWaiter:
+    """Takes ``lock``'s ``flock`` for an event loop, in one daemon thread (started on first use)."""
+
+    def __init__(self, lock: _KernelLock) -> None:
+        self._lock = lock
         self._requests: queue.SimpleQueue[_Request] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._starting = threading.Lock()
 
-    async def released(self) -> None:
-        """Return once nobody holds the lock (at that moment; it may be taken again at once)."""
+    async def granted(self) -> bool:
+        """Return once this process's descriptor holds the ``flock`` (the caller then takes the lock
+        over); whether that meant waiting for another holder."""
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[None] = loop.create_future()
+        future: asyncio.Future[bool] = loop.create_future()
         self._start()
         self._requests.put((loop, future))
-        await future
+        return await future
 
     def _start(self) -> None:
         with self._starting:
             if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._watch, name="openbss-writer-release", daemon=True)
+                self._thread = threading.Thread(target=self._wait_forever, name="openbss-writer-lock", daemon=True)
                 self._thread.start()
 
-    def _watch(self) -> None:
-        fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            while True:
-                loop, future = self._requests.get()
-                fcntl.flock(fd, fcntl.LOCK_EX)  # granted once the holder lets go
-                fcntl.flock(fd, fcntl.LOCK_UN)
-                with contextlib.suppress(RuntimeError):  # that event loop is closed: nobody waits any more
-                    loop.call_soon_threadsafe(_resolve, future)
-        finally:
-            os.close(fd)
+    def _wait_forever(self) -> None:
+        while True:
+            loop, future = self._requests.get()
+            waited = self._lock.wait_in_kernel()
+            try:
+                loop.call_soon_threadsafe(self._hand_over, future, waited)
+            except RuntimeError:  # that event loop is closed: nobody takes the lock over
+                self._lock.drop_unadopted()
 
-
-def _resolve(future: asyncio.Future[None]) -> None:
-    if not future.done():  # its waiter may have been cancelled
-        future.set_result(None)
+    def _hand_over(self, future: asyncio.Future[bool], waited: bool) -> None:
+        if future.done():  # its waiter was cancelled
+            self._lock.drop_unadopted()
+        else:
+            future.set_result(waited)

@@ -93,6 +93,7 @@ class CreateBatches:
         self._waiting: list[_Create] = []
         self._draining: asyncio.Task[None] | None = None
         self._arrival: asyncio.Future[None] | None = None  # resolved when a create arrives
+        self._contended = False  # the last batch waited for another process
         self.batches = 0  # transactions written, for tests and measurements
         self.largest = 0
 
@@ -147,8 +148,8 @@ class CreateBatches:
             with self._database.session(write=True) as session:
                 turn: WriteTurn | None = session.info.get(WRITE_TURN)
                 self._prepare_waiting(session, batch, prepared)
-                while turn is not None and not turn.try_claim():
-                    await self._lock_released(session, batch, prepared)
+                if turn is not None:
+                    await self._claim(turn, session, batch, prepared)
                 for item, ctx, ready in prepared:
                     answers.append((item, created_response(ctx, item.rt, service.finish_create(ctx, item.rt, ready))))
         except Exception as exc:
@@ -169,20 +170,38 @@ class CreateBatches:
             _answer(item, response)
         return []
 
-    async def _lock_released(
-        self, session: Session, batch: list[_Create], prepared: list[tuple[_Create, Context, service.PreparedCreate]]
+    async def _claim(
+        self,
+        turn: WriteTurn,
+        session: Session,
+        batch: list[_Create],
+        prepared: list[tuple[_Create, Context, service.PreparedCreate]],
     ) -> None:
-        """Wait until the writer lock is let go, preparing the creates that arrive meanwhile."""
-        released = asyncio.ensure_future(self._database.writer_released())
-        try:
-            while not released.done():
-                self._arrival = asyncio.get_running_loop().create_future()
-                await asyncio.wait((released, self._arrival), return_when=asyncio.FIRST_COMPLETED)
+        """Take the writer lock for the batch, preparing the creates that arrive while waiting for it.
+
+        Right after a batch that had to wait, the next one queues in the kernel
+        behind the other processes' waiters instead of trying first: a process
+        that has just let go of the lock would otherwise take it again before
+        a waiter wakes up, every time.
+        """
+        if not self._contended and turn.try_claim():
+            return
+        self._contended = True
+        while True:
+            await writer_free_in_process(self._database)  # a job or the checkpointer: see run_write
+            granted = asyncio.ensure_future(self._database.writer_flock_granted())
+            try:
+                while not granted.done():
+                    self._arrival = asyncio.get_running_loop().create_future()
+                    await asyncio.wait((granted, self._arrival), return_when=asyncio.FIRST_COMPLETED)
+                    self._arrival = None
+                    self._prepare_waiting(session, batch, prepared)
+            finally:
+                granted.cancel()  # when cancelled itself: a grant that comes later is let go again
                 self._arrival = None
-                self._prepare_waiting(session, batch, prepared)
-        finally:
-            released.cancel()
-            self._arrival = None
+            if turn.try_claim():
+                self._contended = granted.result()  # whether another process held the lock
+                return
 
     def _prepare_waiting(
         self, session: Session, batch: list[_Create], prepared: list[tuple[_Create, Context, service.PreparedCreate]]
