@@ -91,9 +91,10 @@ def make_engine(url: str) -> Engine:
     }
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False}
-        kwargs["pool_use_lifo"] = True
         if url in ("sqlite://", "sqlite:///:memory:"):
             kwargs["poolclass"] = StaticPool
+        else:  # the connection used last: its page cache is the likeliest to be still valid
+            kwargs["pool_use_lifo"] = True
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _on_sqlite_connect)
         return engine

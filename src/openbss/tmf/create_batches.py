@@ -137,13 +137,14 @@ class CreateBatches:
         """Write the waiting creates in one transaction; returns the creates to run again alone (it failed).
 
         The creates are prepared first. While another process holds the writer
-        lock, the batch waits for it here on the event loop, looking again after
-        short sleeps, so this process keeps serving requests meanwhile; creates
-        that arrive during the wait are prepared and join the batch.
+        lock, the batch waits for it without blocking the event loop
+        (:meth:`_claim`), so this process keeps serving requests meanwhile;
+        creates that arrive during the wait are prepared and join the batch.
+        The responses are rendered after the commit, once the lock is let go.
         """
         batch: list[_Create] = []
         prepared: list[tuple[_Create, Context, service.PreparedCreate]] = []
-        answers: list[tuple[_Create, Response]] = []
+        written: list[tuple[_Create, Context, Any]] = []
         try:
             with self._database.session(write=True) as session:
                 turn: WriteTurn | None = session.info.get(WRITE_TURN)
@@ -151,7 +152,7 @@ class CreateBatches:
                 if turn is not None:
                     await self._claim(turn, session, batch, prepared)
                 for item, ctx, ready in prepared:
-                    answers.append((item, created_response(ctx, item.rt, service.finish_create(ctx, item.rt, ready))))
+                    written.append((item, ctx, service.finish_create(ctx, item.rt, ready)))
         except Exception as exc:
             # nothing of the batch was stored: each create runs again alone and gets its own answer
             again = [item for item in batch if not item.answer.done()]
@@ -165,9 +166,9 @@ class CreateBatches:
                 _give_up(item, exc)
             raise
         self.batches += 1
-        self.largest = max(self.largest, len(answers))
-        for item, response in answers:
-            _answer(item, response)
+        self.largest = max(self.largest, len(written))
+        for item, ctx, row in written:  # rendered once the lock is let go: nobody waits for that
+            _answer(item, created_response(ctx, item.rt, row))
         return []
 
     async def _claim(

@@ -32,7 +32,7 @@ class ResourceRow:
     owner_party_id: Mapped[str | None] = mapped_column(String(64), index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)  # not indexed: no query selects or sorts by it
     doc: Mapped[dict[str, Any]] = mapped_column(JSON)
 
     @declared_attr.directive
