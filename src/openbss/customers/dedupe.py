@@ -19,6 +19,7 @@ sharing a key are compared, newest first.
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -56,7 +57,12 @@ __all__ = [
 
 
 def dedupe_threshold() -> Decimal:
-    text = os.environ.get("OPENBSS_DEDUPE_THRESHOLD")
+    return _threshold(os.environ.get("OPENBSS_DEDUPE_THRESHOLD"))
+
+
+@functools.lru_cache(maxsize=8)
+def _threshold(text: str | None) -> Decimal:
+    """The threshold ``OPENBSS_DEDUPE_THRESHOLD`` gives (parsed once per value: every create asks)."""
     if not text:
         return POSSIBLE_DUPLICATE
     try:
