@@ -27,7 +27,7 @@ from openbss.core.errors import Conflict
 from openbss.core.migrate import upgrade
 from openbss.core.security import create_token, principal_from_header
 from openbss.core.settings import get_settings
-from openbss.customers.models import CustomerRow, DuplicateCandidate
+from openbss.customers.models import CustomerNumberSequence, CustomerRow, DuplicateCandidate
 from openbss.customers.numbering import sequence_of
 from openbss.customers.service import CustomerHooks
 from openbss.domains import resource_type
@@ -100,6 +100,12 @@ def _parties(app: FastAPI, count: int) -> list[dict[str, Any]]:
     return [r.json() for r in responses]
 
 
+def _counter(database: Database) -> int:
+    """Where the customer-number counter stands (the last number handed out)."""
+    with database.session() as session:
+        return int(session.execute(select(CustomerNumberSequence.value)).scalar_one())
+
+
 def _count(database: Database, model: Any) -> int:
     with database.session() as session:
         return int(session.execute(select(func.count()).select_from(model)).scalar_one())
@@ -123,6 +129,7 @@ def test_concurrent_creates_share_one_transaction(sqlite_app: tuple[Database, Fa
     # the customer numbers follow the order the creates were sent in, without gaps
     numbers = [_number(c) for c in created]
     assert numbers == list(range(numbers[0], numbers[0] + 5))
+    assert _counter(database) == numbers[-1]  # taken in one statement, none left over
     with database.session() as session:
         stored = session.execute(select(CustomerRow.id).where(CustomerRow.id.in_([c["id"] for c in created])))
         assert len(stored.all()) == 5
@@ -143,6 +150,9 @@ def test_a_refused_create_leaves_the_others_of_its_batch(sqlite_app: tuple[Datab
     assert "engagedParty" in error["message"]
     assert batches.batches == before + 1
     assert _count(database, CustomerRow) == 2
+    numbers = sorted(_number(responses[i].json()) for i in (0, 2))
+    assert numbers[1] == numbers[0] + 1
+    assert _counter(database) == numbers[1]  # the refused create took no number
 
 
 def test_a_create_failing_while_writing_fails_alone(
@@ -170,6 +180,39 @@ def test_a_create_failing_while_writing_fails_alone(
     assert events == 3 + 2  # three parties, two customers: nothing of the refused one
     numbers = sorted(_number(r.json()) for r in (responses[0], responses[2]))
     assert numbers[1] == numbers[0] + 1  # the rolled-back batch gave its numbers back
+    assert _counter(database) == numbers[1]
+
+
+def test_a_batch_of_several_kinds_gives_back_the_customer_numbers_it_did_not_use(
+    sqlite_app: tuple[Database, FastAPI],
+) -> None:
+    """The first customer of a batch takes a number for every create of the batch; the batch's
+    parties use none, and the unused ones go back to the counter when the batch commits."""
+    database, app = sqlite_app
+    parties = _parties(app, 2)
+    batches = _batches(database)
+    before = batches.batches
+
+    async def mixed() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            sent = [
+                client.post(CUSTOMERS, json=_customer(parties[0]), headers=_headers()),
+                client.post(INDIVIDUALS, json=_individual("Ada", "Byron"), headers=_headers()),
+                client.post(CUSTOMERS, json=_customer(parties[1]), headers=_headers()),
+                client.post(INDIVIDUALS, json=_individual("Mary", "Somerville"), headers=_headers()),
+            ]
+            return list(await asyncio.gather(*sent))
+
+    responses = asyncio.run(mixed())
+    assert [r.status_code for r in responses] == [201] * 4, [r.text for r in responses]
+    assert batches.batches == before + 1
+    numbers = [_number(responses[i].json()) for i in (0, 2)]
+    assert numbers[1] == numbers[0] + 1
+    assert _counter(database) == numbers[1]  # two of the four numbers taken were given back
+    (party,) = _parties(app, 1)
+    (next_one,) = asyncio.run(_post_all(app, CUSTOMERS, [_customer(party)]))
+    assert _number(next_one.json()) == numbers[1] + 1  # no gap
 
 
 def test_duplicates_within_one_batch_are_found(sqlite_app: tuple[Database, FastAPI]) -> None:

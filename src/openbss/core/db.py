@@ -363,6 +363,13 @@ def _locked_reads_refresh(state: ORMExecuteState) -> None:
     state.update_execution_options(populate_existing=True)
 
 
+# --- what a unit of work is about to write -------------------------------------------------------------
+
+CREATES_IN_UNIT = "openbss.creates_in_unit"
+"""``Session.info`` key: how many creates the unit of work is about to write (set by
+:mod:`openbss.tmf.create_batches`), so that a counter may take that many values in one statement."""
+
+
 # --- rows written when the transaction commits ------------------------------------------------------
 
 _AT_COMMIT = "openbss.insert_at_commit"

@@ -8,11 +8,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, insert, or_, select, text, update
+from sqlalchemy import Table, bindparam, delete, event, insert, or_, select, text, update
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
 from openbss.core import jsoncodec
 from openbss.core.counters import increment_statement
+from openbss.core.db import CREATES_IN_UNIT
 from openbss.core.driver_sql import first_row, insert_rows, statement_row
 from openbss.customers.models import (
     CustomerMatchKey,
@@ -41,11 +43,17 @@ def next_sequence(session: Session, name: str = CUSTOMER_SEQUENCE) -> int:
     RETURNING value``: the first call creates the row, every later call takes
     the row's write lock (PostgreSQL row lock, SQLite database write lock)
     until the transaction ends, so two transactions never get the same value
-    and a rolled-back transaction gives its value back.
+    and a rolled-back transaction gives its value back. A SQLite unit of work
+    that writes several creates at once takes its customer numbers in one such
+    statement (:func:`_reserved_number`).
     """
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql" and name == CUSTOMER_SEQUENCE:
         return int(session.connection().execute(_NEXT_CUSTOMER_NUMBER).scalar_one())
+    if dialect == "sqlite" and name == CUSTOMER_SEQUENCE:
+        reserved = _reserved_number(session)
+        if reserved is not None:
+            return reserved
     stmt = _SEQUENCE_STATEMENTS.get(dialect)
     if stmt is None:  # built once per dialect: building it costs more than running it
         stmt = _SEQUENCE_STATEMENTS[dialect] = _next_sequence_statement(dialect)
@@ -53,6 +61,59 @@ def next_sequence(session: Session, name: str = CUSTOMER_SEQUENCE) -> int:
     assert row is not None  # RETURNING always gives the row
     return int(row[0])
 
+
+_RESERVED = "customers.reserved_numbers"  # Session.info: [next, last] of the numbers taken ahead
+
+
+def _reserved_number(session: Session) -> int | None:
+    """The next customer number of a unit of work that writes several creates (SQLite).
+
+    The first create of the unit takes as many numbers as the unit has creates
+    (:data:`~openbss.core.db.CREATES_IN_UNIT`) in one statement, and the
+    following ones use them up. Whatever is left when the unit commits (it had
+    creates of other kinds too) is given back then, so the numbers stay
+    without gaps; a rolled-back unit gives back everything with the rest. SQLite
+    has one writer at a time, so nobody else moves the counter in between.
+    """
+    reserved: list[int] | None = session.info.get(_RESERVED)
+    if reserved is not None and reserved[0] <= reserved[1]:
+        value = reserved[0]
+        reserved[0] += 1
+        return value
+    wanted = int(session.info.get(CREATES_IN_UNIT, 1))
+    if wanted < 2:
+        return None
+    row = statement_row(session.connection(), _TAKE_NUMBERS, {"name": CUSTOMER_SEQUENCE, "count": wanted})
+    assert row is not None  # RETURNING always gives the row
+    last = int(row[0])
+    session.info[_RESERVED] = [last - wanted + 2, last]
+    return last - wanted + 1
+
+
+@event.listens_for(Session, "before_commit")
+def _give_back_unused(session: Session) -> None:
+    reserved: list[int] | None = session.info.pop(_RESERVED, None)
+    if reserved is not None and reserved[0] <= reserved[1]:
+        statement_row(
+            session.connection(), _GIVE_BACK, {"name": CUSTOMER_SEQUENCE, "count": reserved[1] - reserved[0] + 1}
+        )
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_reserved(session: Session, _previous: Any) -> None:
+    session.info.pop(_RESERVED, None)
+
+
+_seq = CustomerNumberSequence.__table__.c
+_TAKE_NUMBERS = (
+    sqlite.insert(CustomerNumberSequence)
+    .values(name=bindparam("name"), value=bindparam("count"))
+    .on_conflict_do_update(index_elements=["name"], set_={"value": _seq.value + bindparam("count")})
+    .returning(_seq.value)
+)
+_GIVE_BACK = (
+    update(CustomerNumberSequence).where(_seq.name == bindparam("name")).values(value=_seq.value - bindparam("count"))
+)
 
 _SEQUENCE_STATEMENTS: dict[str, Any] = {}
 _NEXT_CUSTOMER_NUMBER = text("SELECT nextval('customer_number_seq')")

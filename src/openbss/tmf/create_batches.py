@@ -49,7 +49,7 @@ from typing import Any
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from openbss.core.db import Database
+from openbss.core.db import CREATES_IN_UNIT, Database
 from openbss.core.errors import ApiError
 from openbss.core.security import Principal
 from openbss.core.settings import get_settings
@@ -151,6 +151,7 @@ class CreateBatches:
                 self._prepare_waiting(session, batch, prepared)
                 if turn is not None:
                     await self._claim(turn, session, batch, prepared)
+                session.info[CREATES_IN_UNIT] = len(prepared)  # e.g. customer numbers, taken in one go
                 for item, ctx, ready in prepared:
                     written.append((item, ctx, service.finish_create(ctx, item.rt, ready)))
         except Exception as exc:
