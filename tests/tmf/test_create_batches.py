@@ -131,8 +131,17 @@ def test_concurrent_creates_share_one_transaction(sqlite_app: tuple[Database, Fa
     assert numbers == list(range(numbers[0], numbers[0] + 5))
     assert _counter(database) == numbers[-1]  # taken in one statement, none left over
     with database.session() as session:
-        stored = session.execute(select(CustomerRow.id).where(CustomerRow.id.in_([c["id"] for c in created])))
-        assert len(stored.all()) == 5
+        stored = session.execute(
+            select(CustomerRow.id, CustomerRow.version, CustomerRow.customer_number).where(
+                CustomerRow.id.in_([c["id"] for c in created])
+            )
+        ).all()
+        # as inserted: the number the hook added is in its column, and no UPDATE followed the INSERT
+        by_id = {c["id"]: c for c in created}
+        assert (
+            sorted((r.version, _number(by_id[r.id]) == sequence_of(r.customer_number)) for r in stored)
+            == [(1, True)] * 5
+        )
         events = session.execute(select(OutboxEvent.resource_id).where(OutboxEvent.event_type == "CustomerCreateEvent"))
         assert sorted(e[0] for e in events) == sorted(c["id"] for c in created)
 

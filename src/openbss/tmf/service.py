@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, func, select, tuple_
 from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from openbss.core.db import insert_at_commit
@@ -387,16 +388,23 @@ def emit(ctx: Context, rt: ResourceType, kind: str, row: Any, extra: dict[str, A
     )
 
 
-def _insert_row(session: Session, rt: ResourceType, row: Any, values: dict[str, Any]) -> None:
-    """Insert a new row with one Core statement and hand the session its object.
+def _new_row(rt: ResourceType, values: dict[str, Any]) -> Any:
+    """The object of a row about to be inserted, already in the state of a row read from the table.
 
-    The object joins the session as a persistent row (it is in the database
-    now), so later changes in this unit of work become UPDATEs with the
-    optimistic version check; the ORM's unit-of-work machinery for an INSERT
-    costs several times the statement itself.
+    It joins the session once the row is inserted (:func:`_insert_row`), as a
+    persistent row, so later changes in the same unit of work become UPDATEs
+    with the optimistic version check. Built while preparing a create: on
+    SQLite that is before the writer lock is taken.
     """
-    insert_rows(session.connection(), rt.model.__table__, [values])
+    row = rt.model(**values)
     make_transient_to_detached(row)
+    return row
+
+
+def _insert_row(session: Session, rt: ResourceType, row: Any, values: dict[str, Any]) -> None:
+    """Insert a new row with one Core statement and hand the session its object (see :func:`_new_row`):
+    the ORM's unit-of-work machinery for an INSERT costs several times the statement itself."""
+    insert_rows(session.connection(), rt.model.__table__, [values])
     session.add(row)
 
 
@@ -436,7 +444,7 @@ def prepare_create(ctx: Context, rt: ResourceType, body: Any) -> PreparedCreate:
         **_columns(rt, stored),
     }
     _check_creator_owns(ctx, rt, values)
-    return PreparedCreate(doc, stored, values, _entries_by_attribute(rt, stored), rt.model(**values))
+    return PreparedCreate(doc, stored, values, _entries_by_attribute(rt, stored), _new_row(rt, values))
 
 
 def finish_create(ctx: Context, rt: ResourceType, prepared: PreparedCreate) -> Any:
@@ -453,7 +461,7 @@ def finish_create(ctx: Context, rt: ResourceType, prepared: PreparedCreate) -> A
         for key, value in _columns(rt, stored).items():
             if values[key] != value:
                 values[key] = value
-                setattr(row, key, value)
+                set_committed_value(row, key, value)  # as inserted: no change for the session to write
         _check_creator_owns(ctx, rt, values)
     added = _entries_after(rt, prepared.early, stored, changed)
     _insert_row(ctx.session, rt, row, values)
