@@ -9,9 +9,11 @@ together when the batch is written.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
 import os
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -376,6 +378,57 @@ def test_cancelling_a_batch_waiting_for_another_process_cancels_its_creates(
         prepared_and_waiting, cancelled = asyncio.run(scenario())
     assert prepared_and_waiting
     assert cancelled
+    assert _count(database, IndividualRow) == 0
+    # the waiting thread got the lock once the other process let go, after the loop had closed:
+    # it let go again, so the other processes are not kept waiting for a lock nobody uses
+    assert _lock_comes_free(database)
+
+
+def _lock_comes_free(database: Database, within: float = 5.0) -> bool:
+    """Whether another process could take the writer lock within ``within`` seconds."""
+    path = database.engine.url.database
+    assert path is not None
+    fd = os.open(f"{path}.writer-lock", os.O_RDWR)
+    try:
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                time.sleep(0.01)
+                continue
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            return True
+        return False
+    finally:
+        os.close(fd)
+
+
+def test_a_lock_granted_to_a_cancelled_batch_is_let_go(sqlite_app: tuple[Database, FastAPI]) -> None:
+    """The batch is cancelled while its thread waits for the lock; the grant that follows, on a
+    loop that still runs, is handed back instead of being kept by nobody."""
+    database, _app = sqlite_app
+    batches = _batches(database)
+    other = _OtherProcess(database)
+
+    async def scenario() -> tuple[bool, bool]:
+        principal = principal_from_header(get_settings(), _headers()["Authorization"])
+        body = _individual("Emmy", "Noether")
+        waiter = asyncio.ensure_future(batches.create(resource_type("TMF632.individual"), principal, "http://t", body))
+        await asyncio.sleep(0.05)
+        draining = batches._draining
+        assert draining is not None
+        draining.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await waiter
+        other.release()  # the waiting thread gets the lock now and hands it to the loop
+        free = await asyncio.to_thread(_lock_comes_free, database)
+        return waiter.cancelled(), free
+
+    with other:
+        cancelled, free = asyncio.run(scenario())
+    assert cancelled
+    assert free
     assert _count(database, IndividualRow) == 0
 
 
