@@ -17,7 +17,7 @@ arrived while the previous write ran) and writes them together:
    server processes keep writing meanwhile; a create refused here is answered
    with its own error and leaves the batch;
 2. while another process holds the writer lock, the batch waits for it on the
-   event loop (:meth:`openbss.core.db.Database.writer_released`) instead of
+   event loop (:meth:`openbss.core.db.Database.writer_flock_granted`) instead of
    blocking the process in ``flock``: the process keeps answering
    requests, and the creates that arrive meanwhile are prepared and join the
    batch, so under load the two server processes take turns, one writing
