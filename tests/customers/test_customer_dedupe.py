@@ -78,6 +78,9 @@ def test_two_customers_of_one_party_score_one(client: TestClient, agent: Headers
     party = individual(client, agent)
     first = customer(client, agent, party)
     second = customer(client, agent, party)
+    with db.session() as session:  # found through the customers' party column, not through a stored key
+        stored_keys = set(session.execute(select(CustomerMatchKey.key)).scalars())
+    assert not any(k.startswith("party:") for k in stored_keys)
     found = candidates(client, agent, second["id"])
     assert found[0]["customer"]["id"] == first["id"]
     assert found[0]["reasons"] == ["same-party"]

@@ -2,12 +2,13 @@
 
 Each customer's identity is the profile of its engaged party (TMF632
 Individual or Organization) together with the customer's own contact media.
-Its blocking keys (:func:`openbss.customers.dedupe_rules.match_keys`, plus
-``party:<id>``) are stored in ``customer_match_key``. When a customer is
-created, or its contact data or party changes, the customers sharing a key
-are scored with :func:`openbss.customers.dedupe_rules.score`; pairs scoring at
-least the threshold are stored (both ways) in ``duplicate_candidate``.
-Two customers of the same party always score 1.
+Its blocking keys (:func:`openbss.customers.dedupe_rules.match_keys`) are
+stored in ``customer_match_key``. When a customer is created, or its contact
+data or party changes, the customers sharing a key or the engaged party (found
+through the customer table's own ``engaged_party_id`` index) are scored with
+:func:`openbss.customers.dedupe_rules.score`; pairs scoring at least the
+threshold are stored (both ways) in ``duplicate_candidate``. Two customers of
+the same party always score 1.
 
 Creating a customer is never blocked by a duplicate: the candidates are shown
 to an agent, who may merge them (:mod:`openbss.customers.merge`).
@@ -146,12 +147,14 @@ def medium_key(medium: Any) -> tuple[str, ...] | None:
     return (kind, *parts) if any(parts) else None
 
 
-def _keys(doc: dict[str, Any], profile: IdentityProfile) -> set[str]:
-    keys = match_keys(profile)
-    party_id = engaged_party_id(doc)
-    if party_id:
-        keys.add(f"party:{party_id}")
-    return {k[:MAX_KEY_LENGTH] for k in keys}
+def _keys(profile: IdentityProfile) -> set[str]:
+    """The keys stored for a customer; its party is not one (``engaged_party_id`` is indexed already)."""
+    return {k[:MAX_KEY_LENGTH] for k in match_keys(profile)}
+
+
+def _lock_keys(keys: set[str], party_id: str | None) -> set[str]:
+    """What concurrent detections take turns on (PostgreSQL): the keys, and the engaged party."""
+    return keys | {f"party:{party_id}"} if party_id else keys
 
 
 @dataclass(frozen=True)
@@ -179,17 +182,17 @@ def reindex(ctx: Context, row: CustomerRow, *, new: bool = False) -> list[Match]
         repository.delete_match_keys(session, row.id)
         return []
     profile = (_prepared_profile(ctx, row.doc) if new else None) or customer_profile(ctx, row.doc)
-    keys = _keys(row.doc, profile)
-    repository.lock_match_keys(session, keys)
+    keys = _keys(profile)
+    party_id = engaged_party_id(row.doc)
+    repository.lock_match_keys(session, _lock_keys(keys, party_id))
     if new:
         repository.insert_match_keys(session, row.id, keys)
     else:
         repository.replace_match_keys(session, row.id, keys)
     threshold = dedupe_threshold()
-    party_id = engaged_party_id(row.doc)
     found: list[Match] = []
     others = repository.customers_by_ids(
-        session, repository.customers_sharing_keys(session, row.id, keys, _max_comparisons())
+        session, repository.customers_sharing_keys(session, row.id, keys, party_id, _max_comparisons())
     )
     for other in others.values():
         if party_id and other.engaged_party_id == party_id:

@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, event, insert, or_, select, text, update
+from sqlalchemy import Table, and_, bindparam, delete, event, insert, or_, select, text, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
@@ -202,39 +202,52 @@ def delete_match_keys(session: Session, customer_id: str) -> None:
     session.execute(delete(CustomerMatchKey).where(CustomerMatchKey.customer_id == customer_id))
 
 
-def customers_sharing_keys(session: Session, customer_id: str, keys: Collection[str], limit: int) -> list[str]:
-    """Ids of other customers (merged ones excluded) that share at least one key, newest first."""
-    if not keys:
+def customers_sharing_keys(
+    session: Session, customer_id: str, keys: Collection[str], party_id: str | None, limit: int
+) -> list[str]:
+    """Ids of other customers (merged ones excluded) that share at least one key or the engaged
+    party ``party_id``, newest first."""
+    if not keys and not party_id:
         return []
     connection = session.connection()
     ordered = sorted(keys)
-    # most new customers share no key with anyone: a probe on the key index alone answers that
-    # (an array parameter, run on the driver: the full query's IN list is rewritten for every call)
+    # most new customers share nothing with anyone: one probe on the key index and the customer
+    # table's party index answers that (run on the driver: the full query's IN list is rewritten
+    # for every call)
     dialect = connection.dialect.name
-    probe = _ANY_OTHER_HOLDER.get(dialect)
+    probe = _ANY_OTHER.get(dialect)
     if probe is not None:
         array: Any = ordered if dialect == "postgresql" else jsoncodec.dumps_text(ordered)
-        if first_row(connection, probe, (array, customer_id)) is None:
+        if first_row(connection, probe, (array, customer_id, party_id, customer_id)) is None:
             return []
-    params = {"keys": ordered, "customer_id": customer_id, "limit": limit}
+    params = {"keys": ordered, "customer_id": customer_id, "party_id": party_id, "limit": limit}
     return list(connection.execute(_SHARING_KEYS, params).scalars())
 
 
-_ANY_OTHER_HOLDER = {
+_ANY_OTHER = {
     "sqlite": 'SELECT 1 FROM customer_match_key WHERE "key" IN (SELECT value FROM json_each(?)) '
-    "AND customer_id != ? LIMIT 1",
-    "postgresql": 'SELECT 1 FROM customer_match_key WHERE "key" = ANY(%s) AND customer_id != %s LIMIT 1',
+    "AND customer_id != ? UNION ALL SELECT 1 FROM customer WHERE engaged_party_id = ? AND id != ? "
+    "AND (status IS NULL OR status != 'merged') LIMIT 1",
+    "postgresql": 'SELECT 1 FROM customer_match_key WHERE "key" = ANY(%s) AND customer_id != %s '
+    "UNION ALL SELECT 1 FROM customer WHERE engaged_party_id = %s AND id != %s "
+    "AND (status IS NULL OR status != 'merged') LIMIT 1",
 }
 
 
 _SHARING_KEYS = (
     select(CustomerRow.id)
     .where(
-        CustomerRow.id.in_(
-            select(CustomerMatchKey.customer_id).where(
-                CustomerMatchKey.key.in_(bindparam("keys", expanding=True)),
-                CustomerMatchKey.customer_id != bindparam("customer_id"),
-            )
+        or_(
+            CustomerRow.id.in_(
+                select(CustomerMatchKey.customer_id).where(
+                    CustomerMatchKey.key.in_(bindparam("keys", expanding=True)),
+                    CustomerMatchKey.customer_id != bindparam("customer_id"),
+                )
+            ),
+            and_(
+                CustomerRow.engaged_party_id == bindparam("party_id"),
+                CustomerRow.id != bindparam("customer_id"),
+            ),
         ),
         or_(CustomerRow.status.is_(None), CustomerRow.status != "merged"),
     )
