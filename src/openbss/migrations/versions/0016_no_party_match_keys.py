@@ -28,7 +28,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute(
-        "INSERT INTO customer_match_key (customer_id, \"key\") "
+        'INSERT INTO customer_match_key (customer_id, "key") '
         "SELECT id, 'party:' || engaged_party_id FROM customer "
         "WHERE engaged_party_id IS NOT NULL AND (status IS NULL OR status != 'merged')"
     )
