@@ -21,6 +21,7 @@ a lock nobody uses.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import queue
 import threading
 from typing import Protocol
@@ -64,7 +65,12 @@ class LockWaiter:
     def _wait_forever(self) -> None:
         while True:
             loop, future = self._requests.get()
-            waited = self._lock.wait_in_kernel()
+            try:
+                waited = self._lock.wait_in_kernel()
+            except OSError as exc:  # e.g. the database was closed meanwhile: the waiter gets the error
+                with contextlib.suppress(RuntimeError):
+                    loop.call_soon_threadsafe(_fail, future, exc)
+                continue
             try:
                 loop.call_soon_threadsafe(self._hand_over, future, waited)
             except RuntimeError:  # that event loop is closed: nobody takes the lock over
@@ -75,3 +81,8 @@ class LockWaiter:
             self._lock.drop_unadopted()
         else:
             future.set_result(waited)
+
+
+def _fail(future: asyncio.Future[bool], error: BaseException) -> None:
+    if not future.done():
+        future.set_exception(error)
