@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import fcntl
 import os
 from collections.abc import Iterator
@@ -96,7 +97,8 @@ def test_a_failing_wait_reaches_the_waiting_coroutine(lock: WriterLock) -> None:
     own = lock._fd
     lock._fd = 1_000_000  # a descriptor that is not open: flock fails (as on a database closed meanwhile)
     try:
-        with pytest.raises(OSError):
+        with pytest.raises(OSError) as raised:
             asyncio.run(asyncio.wait_for(LockWaiter(lock).granted(), 5))
+        assert raised.value.errno == errno.EBADF  # the wait's own error, not a time-out
     finally:
         lock._fd = own
