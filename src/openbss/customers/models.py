@@ -54,6 +54,8 @@ class CustomerRow(ResourceRow, Base):
 
     customer_number: Mapped[str | None] = mapped_column(String(20), unique=True)
     engaged_party_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    # always the engaged party (ResourceType.owner_of): lists narrow on engaged_party_id's index
+    owner_party_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class CustomerNumberSequence(Base):

@@ -26,6 +26,7 @@ CUSTOMER = ResourceType(
     owner_of=engaged_party_id,
     extra_columns=service.customer_columns,
     filter_columns={"engagedParty.id": "engaged_party_id"},
+    owner_column="engaged_party_id",
     create_process="1.3.4.2.2",
     update_process="1.3.6.2",
     deletable=False,

@@ -112,6 +112,10 @@ class ResourceType:
     # attribute paths whose equality filters run on an indexed column of the table, e.g.
     # {"engagedParty.id": "engaged_party_id"}; the column must hold exactly that value
     filter_columns: Mapping[str, str] = field(default_factory=dict)
+    # the indexed column a party-bound caller's lists are narrowed on; it must always hold the
+    # owner party (``owner_of``), e.g. a customer's engaged_party_id, so that the table needs
+    # no second index on owner_party_id
+    owner_column: str = "owner_party_id"
 
     def __post_init__(self) -> None:
         from openbss.core.processes import register_implementation

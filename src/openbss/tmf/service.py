@@ -157,7 +157,7 @@ def read(ctx: Context, rt: ResourceType, resource_id: str) -> Any:
 
 def visibility_clause(ctx: Context, rt: ResourceType) -> Any:
     if ctx.principal.party_bound and not rt.public_read:
-        return rt.model.__table__.c.owner_party_id == ctx.principal.party_id
+        return rt.model.__table__.c[rt.owner_column] == ctx.principal.party_id
     return None
 
 
